@@ -1,0 +1,246 @@
+"""Everything between Python values and the API's JSON, in one place.
+
+* RFC 1123 dates (``Mon, 07 Jul 2025 00:00:00 GMT``) <-> timezone-aware UTC
+  :class:`~datetime.datetime`.
+* JSON numbers <-> :class:`~decimal.Decimal`, exactly: responses are parsed with
+  ``parse_float=Decimal`` and requests are written by :func:`dumps`, which
+  prints a ``Decimal`` as the number it is (never through ``float``).
+* The cattrs :data:`converter` that turns JSON into the attrs models and back,
+  renaming Eve's meta fields (``_id`` <-> ``id``) and tolerating unknown keys.
+
+The sandbox uses the same functions, so both sides agree by construction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+__all__ = [
+    "API_NAME",
+    "converter",
+    "dumps",
+    "format_http_date",
+    "loads",
+    "parse_http_date",
+    "to_decimal",
+]
+
+T = TypeVar("T")
+
+#: attrs field metadata key: the field's name in the API's JSON when it differs.
+API_NAME = "amili_api_name"
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NUMBER = {name: number for number, name in enumerate(_MONTHS, start=1)}
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def format_http_date(value: datetime | date) -> str:
+    """Format as RFC 1123 in GMT: ``Mon, 07 Jul 2025 00:00:00 GMT``.
+
+    A naive ``datetime`` is refused (its zone would be a guess); a ``date`` means
+    midnight UTC of that day.
+    """
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    elif value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()} has no time zone; use an aware one")
+    else:
+        value = value.astimezone(UTC)
+    return (
+        f"{_WEEKDAYS[value.weekday()]}, {value.day:02d} {_MONTHS[value.month - 1]} "
+        f"{value.year:04d} {value.hour:02d}:{value.minute:02d}:{value.second:02d} GMT"
+    )
+
+
+def parse_http_date(text: str) -> datetime:
+    """Parse an RFC 1123 date in GMT into an aware UTC ``datetime``.
+
+    Strict on shape (the API always sends this one form) but lenient on the
+    weekday name, which carries no information.
+    """
+    parts = text.split()
+    try:
+        if len(parts) != 6 or parts[5] not in ("GMT", "UTC", "+0000"):
+            raise ValueError
+        day, month, year = int(parts[1]), _MONTH_NUMBER[parts[2].title()], int(parts[3])
+        hour_text, minute_text, second_text = parts[4].split(":")
+        return datetime(
+            year, month, day, int(hour_text), int(minute_text), int(second_text), tzinfo=UTC
+        )
+    except (ValueError, KeyError):
+        raise ValueError(
+            f"not an RFC 1123 date: {text!r} (expected like 'Mon, 07 Jul 2025 00:00:00 GMT')"
+        ) from None
+
+
+def to_decimal(value: object) -> Decimal:
+    """Turn a JSON number (or its text) into an exact ``Decimal``.
+
+    A ``float`` goes through its shortest ``repr``, so ``0.1`` becomes
+    ``Decimal('0.1')``, not the binary artefact. ``bool`` is refused: ``True`` is
+    not an amount.
+    """
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool):
+        raise TypeError("a boolean is not an amount")
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"not a number: {value!r}") from None
+    else:
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError(f"amount must be finite, got {value!r}")
+    return result
+
+
+def loads(data: str | bytes) -> Any:
+    """Parse JSON with every fractional number as an exact ``Decimal``."""
+    return json.loads(data, parse_float=Decimal)
+
+
+def _encode(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif value is None or isinstance(value, bool | int):
+        out.append(json.dumps(value))
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"cannot send a non-finite amount: {value}")
+        # Positional notation, never exponent: the API expects plain numbers.
+        out.append(format(value, "f"))
+    elif isinstance(value, float):
+        out.append(repr(value))
+    elif isinstance(value, Mapping):
+        out.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                out.append(",")
+            out.append(json.dumps(str(key), ensure_ascii=False))
+            out.append(":")
+            _encode(item, out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _encode(item, out)
+        out.append("]")
+    else:
+        raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def dumps(value: Any) -> bytes:
+    """Write JSON, printing each ``Decimal`` exactly as a JSON number."""
+    out: list[str] = []
+    _encode(value, out)
+    return "".join(out).encode()
+
+
+def _structure_datetime(value: Any, _: type) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime has no time zone; use an aware one")
+        return value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if not isinstance(value, str):
+        raise TypeError(f"expected an RFC 1123 date string, got {type(value).__name__}")
+    return parse_http_date(value)
+
+
+def _structure_decimal(value: Any, _: type) -> Decimal:
+    return to_decimal(value)
+
+
+def _structure_enum(value: Any, cls: type[Enum]) -> Enum:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return cls(value)
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _structure_int(value: Any, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, Decimal | float) and value == int(value):
+            return int(value)
+        raise TypeError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _attrs_structure_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[..., Any]]:
+    def factory(cls: type[Any]) -> Callable[..., Any]:
+        overrides = {
+            field.name: override(rename=field.metadata[API_NAME])
+            for field in attrs.fields(cls)
+            if API_NAME in field.metadata
+        }
+        return make_dict_structure_fn(cls, conv, **overrides)
+
+    return factory
+
+
+def _attrs_unstructure_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[..., Any]]:
+    def factory(cls: type[Any]) -> Callable[..., Any]:
+        overrides = {
+            field.name: override(rename=field.metadata[API_NAME], omit_if_default=True)
+            if API_NAME in field.metadata
+            else override(omit_if_default=field.default is None)
+            for field in attrs.fields(cls)
+        }
+        return make_dict_unstructure_fn(cls, conv, **overrides)
+
+    return factory
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the converter used for every model (one per process is enough)."""
+    conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(datetime, format_http_date)
+    conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_unstructure_hook(Decimal, lambda value: value)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook_func(
+        lambda cls: isinstance(cls, type) and issubclass(cls, Enum), _structure_enum
+    )
+    conv.register_unstructure_hook_func(
+        lambda cls: isinstance(cls, type) and issubclass(cls, Enum), lambda member: member.value
+    )
+    conv.register_structure_hook_factory(attrs.has, _attrs_structure_factory(conv))
+    conv.register_unstructure_hook_factory(attrs.has, _attrs_unstructure_factory(conv))
+    return conv
+
+
+#: The one converter the SDK and the sandbox share.
+converter = make_converter()
