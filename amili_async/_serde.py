@@ -203,7 +203,7 @@ def _attrs_structure_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Ca
             for field in attrs.fields(cls)
             if API_NAME in field.metadata
         }
-        return make_dict_structure_fn(cls, conv, **overrides)
+        return make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
 
     return factory
 
@@ -216,7 +216,7 @@ def _attrs_unstructure_factory(conv: cattrs.Converter) -> Callable[[type[Any]], 
             else override(omit_if_default=field.default is None)
             for field in attrs.fields(cls)
         }
-        return make_dict_unstructure_fn(cls, conv, **overrides)
+        return make_dict_unstructure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
 
     return factory
 
@@ -228,7 +228,8 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(datetime, format_http_date)
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_unstructure_hook(Decimal, lambda value: value)
-    conv.register_structure_hook(str, _structure_str)
+    # By predicate, not by class: a StrEnum is a str subclass and must reach the enum hook.
+    conv.register_structure_hook_func(lambda cls: cls is str, _structure_str)
     conv.register_structure_hook(int, _structure_int)
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook_func(

@@ -1,0 +1,130 @@
+"""Where the ``X-API-Key`` value comes from.
+
+A :class:`TokenProvider` hands the transport a token for each request and a
+fresh one after a 401. Two ship with the SDK:
+
+* :class:`StaticKey`: a fixed API key (``AmiliClient(api_key=...)``).
+* :class:`RefreshingTokenProvider`: calls your async function for a new token
+  when there is none, ahead of its expiry, and once after a 401. Refresh is
+  single-flight: any number of concurrent requests that find the token stale
+  cause exactly one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+import anyio
+from attrs import field, frozen
+
+from ._clock import Clock, SystemClock
+
+__all__ = ["AccessToken", "RefreshingTokenProvider", "StaticKey", "TokenProvider"]
+
+
+def _redact(_: str) -> str:
+    return "'***'"
+
+
+@frozen
+class AccessToken:
+    """A token and when it stops working (aware ``datetime``). Its value never shows in ``repr``."""
+
+    value: str = field(repr=_redact)
+    expires_at: datetime
+
+
+@runtime_checkable
+class TokenProvider(Protocol):
+    """Supplies the value of the ``X-API-Key`` header."""
+
+    async def get_token(self) -> str:
+        """A token valid for the next request."""
+        ...
+
+    async def refresh(self, rejected: str) -> str | None:
+        """A new token after ``rejected`` got a 401, or ``None`` if none can be had."""
+        ...
+
+
+class StaticKey:
+    """A fixed API key. It cannot be refreshed, so a 401 is final."""
+
+    def __init__(self, api_key: str) -> None:
+        if not api_key or not api_key.strip():
+            raise ValueError("api_key is empty")
+        self._api_key = api_key
+
+    async def get_token(self) -> str:
+        """The key."""
+        return self._api_key
+
+    async def refresh(self, rejected: str) -> str | None:
+        """A static key has no successor."""
+        return None
+
+    def __repr__(self) -> str:
+        return "StaticKey('***')"
+
+
+class RefreshingTokenProvider:
+    """Fetches tokens with ``fetch_token`` and keeps a valid one cached.
+
+    ``fetch_token`` is your async function that obtains a token through
+    Amili's authentication flow and returns an :class:`AccessToken`. It is
+    called when there is no token, when the cached one expires within
+    ``refresh_margin``, and once when the API rejects the current one. Calls
+    never overlap: concurrent requests share the one refresh in progress.
+    """
+
+    def __init__(
+        self,
+        fetch_token: Callable[[], Awaitable[AccessToken]],
+        *,
+        refresh_margin: timedelta = timedelta(seconds=60),
+        clock: Clock | None = None,
+    ) -> None:
+        self._fetch_token = fetch_token
+        self._refresh_margin = refresh_margin
+        self._clock: Clock = clock or SystemClock()
+        self._token: AccessToken | None = None
+        self._lock = anyio.Lock()
+        #: How many times ``fetch_token`` was called (for monitoring and tests).
+        self.refresh_count = 0
+
+    def _fresh(self, token: AccessToken | None) -> bool:
+        return token is not None and token.expires_at - self._refresh_margin > self._clock.now()
+
+    async def _fetch(self) -> str:
+        token = await self._fetch_token()
+        if not isinstance(token, AccessToken):
+            raise TypeError("fetch_token must return an AccessToken")
+        if token.expires_at.tzinfo is None:
+            raise ValueError("AccessToken.expires_at must be timezone-aware")
+        self.refresh_count += 1
+        self._token = token
+        return token.value
+
+    async def get_token(self) -> str:
+        """The cached token, or a new one if it is missing or about to expire."""
+        token = self._token
+        if token is not None and self._fresh(token):
+            return token.value
+        async with self._lock:
+            token = self._token
+            if token is not None and self._fresh(token):
+                return token.value
+            return await self._fetch()
+
+    async def refresh(self, rejected: str) -> str | None:
+        """Replace ``rejected``; if another task already did, reuse its token."""
+        async with self._lock:
+            token = self._token
+            if token is not None and token.value != rejected and self._fresh(token):
+                return token.value
+            return await self._fetch()
+
+    def __repr__(self) -> str:
+        return f"RefreshingTokenProvider(refresh_count={self.refresh_count})"

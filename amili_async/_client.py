@@ -1,0 +1,193 @@
+"""``AmiliClient``: configuration, lifecycle, and one attribute per service."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import random
+from types import TracebackType
+
+import httpx
+
+from ._auth import StaticKey, TokenProvider
+from ._clock import Clock, SystemClock
+from ._ratelimit import RateLimit, RateLimiter
+from ._retry import RetryPolicy
+from ._transport import ApiResult, Pipeline, RequestSpec
+from .errors import ConfigurationError
+from .services import CaseRegistrations, Cases, CreditorPayments, Media
+
+__all__ = ["DEFAULT_BASE_URL", "AmiliClient"]
+
+#: Amili's sandbox environment. Production is a separate host.
+DEFAULT_BASE_URL = "https://api-sandbox.amili.se"
+
+_DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return httpx.Timeout(float(timeout))
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str) -> httpx.URL:
+    url = httpx.URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ConfigurationError(
+            f"refusing plain http:// to {url.host}: the API key would travel unencrypted. "
+            "Use https://, or http:// only to a loopback address such as a local sandbox."
+        )
+    return url
+
+
+class AmiliClient:
+    """An async client for the Amili API.
+
+    Give it either ``api_key`` (a fixed key) or ``token_provider`` (for
+    example a :class:`~amili_async.RefreshingTokenProvider`). Use it as
+    ``async with AmiliClient(...) as client:``, or call :meth:`aclose` when
+    done. One client is safe to share between any number of tasks: they share
+    its connection pool, its rate limit and its token.
+
+    ``timeout`` is seconds or an ``httpx.Timeout``; ``retry`` a
+    :class:`~amili_async.RetryPolicy`; ``rate_limit`` a
+    :class:`~amili_async.RateLimit`; ``transport`` any httpx async transport
+    (the sandbox plugs in here); ``clock`` the time source (tests pass a
+    :class:`~amili_async.ManualClock`).
+    """
+
+    case_registrations: CaseRegistrations
+    cases: Cases
+    media: Media
+    creditor_payments: CreditorPayments
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        token_provider: TokenProvider | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout = _DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limits: httpx.Limits | None = None,
+        clock: Clock | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if (api_key is None) == (token_provider is None):
+            raise ConfigurationError("give exactly one of api_key= and token_provider=")
+        auth: TokenProvider = token_provider if token_provider is not None else StaticKey(api_key)  # type: ignore[arg-type]
+        url = _check_base_url(base_url)
+        self._base_url = str(url)
+        self._timeout = _as_timeout(timeout) or _DEFAULT_TIMEOUT
+        self._retry = retry or RetryPolicy()
+        self._rate_limit = rate_limit or RateLimit()
+        self._clock: Clock = clock or SystemClock()
+        if limits is None:
+            limits = httpx.Limits(
+                max_connections=self._rate_limit.max_concurrency,
+                max_keepalive_connections=min(self._rate_limit.max_concurrency, 50),
+            )
+        http = httpx.AsyncClient(
+            base_url=url,
+            timeout=self._timeout,
+            limits=limits,
+            transport=transport,
+            follow_redirects=False,
+        )
+        self._pipeline = Pipeline(
+            http=http,
+            auth=auth,
+            limiter=RateLimiter(self._rate_limit, self._clock),
+            clock=self._clock,
+            rng=random.Random(seed),
+        )
+        self._bind_services()
+
+    def _bind_services(self) -> None:
+        self.case_registrations = CaseRegistrations(self)
+        self.cases = Cases(self)
+        self.media = Media(self)
+        self.creditor_payments = CreditorPayments(self)
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return self._base_url
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy of this client (or of this ``with_options`` view)."""
+        return self._retry
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The default timeout of this client (or of this ``with_options`` view)."""
+        return self._timeout
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the client paces, backs off and expires tokens by."""
+        return self._clock
+
+    @property
+    def token_provider(self) -> TokenProvider:
+        """Where the client's token comes from."""
+        return self._pipeline.auth
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> AmiliClient:
+        """A view of this client with other defaults for the calls made through it.
+
+        The view shares the connection pool, rate limit and token of this
+        client: ``client.with_options(timeout=5).cases.get(case_id)``.
+        """
+        view = copy.copy(self)
+        if timeout is not None:
+            view._timeout = _as_timeout(timeout) or self._timeout
+        if retry is not None:
+            view._retry = retry
+        view._bind_services()
+        return view
+
+    async def _send(self, spec: RequestSpec, timeout: float | httpx.Timeout | None) -> ApiResult:
+        return await self._pipeline.request(
+            spec, retry=self._retry, timeout=_as_timeout(timeout) or self._timeout
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool. The client cannot be used afterwards."""
+        await self._pipeline.http.aclose()
+
+    async def __aenter__(self) -> AmiliClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"AmiliClient(base_url={self._base_url!r}, auth={self._pipeline.auth!r})"

@@ -1,0 +1,84 @@
+"""Client-wide pacing: a token bucket, a concurrency cap, and a pause after 429.
+
+One :class:`RateLimiter` serves every task of an :class:`~amili_async.AmiliClient`,
+so a thousand concurrent polls share one budget. When the API answers 429 the
+whole client pauses for the advised delay, not only the task that got it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from attrs import field as attr_field
+from attrs import frozen, validators
+
+from ._clock import Clock
+
+__all__ = ["RateLimit", "RateLimiter"]
+
+
+@frozen
+class RateLimit:
+    """How fast one client may go.
+
+    ``requests_per_second`` refills the bucket, ``burst`` is its size (how many
+    requests may start at once after a quiet spell), ``max_concurrency`` caps
+    requests in flight. ``None`` for ``requests_per_second`` means no pacing.
+    """
+
+    requests_per_second: float | None = attr_field(
+        default=None, validator=validators.optional(validators.gt(0))
+    )
+    burst: int = attr_field(default=10, validator=validators.ge(1))
+    max_concurrency: int = attr_field(default=100, validator=validators.ge(1))
+
+
+class RateLimiter:
+    """The runtime side of :class:`RateLimit`, on anyio and an injected clock."""
+
+    def __init__(self, limit: RateLimit, clock: Clock) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._tokens = float(limit.burst)
+        self._last_refill = clock.monotonic()
+        self._paused_until = 0.0
+        self._bucket_lock = anyio.Lock()
+        self._in_flight = anyio.CapacityLimiter(limit.max_concurrency)
+
+    @property
+    def paused_until(self) -> float:
+        """The monotonic time until which the client is paused after a 429."""
+        return self._paused_until
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request of the client for ``seconds`` from now."""
+        self._paused_until = max(self._paused_until, self._clock.monotonic() + seconds)
+
+    async def _take_token(self) -> None:
+        rate = self.limit.requests_per_second
+        # The lock makes waiters queue in order: a fair line, not a thundering herd.
+        async with self._bucket_lock:
+            while True:
+                now = self._clock.monotonic()
+                if now < self._paused_until:
+                    await self._clock.sleep(self._paused_until - now)
+                    continue
+                if rate is None:
+                    return
+                self._tokens = min(
+                    float(self.limit.burst), self._tokens + (now - self._last_refill) * rate
+                )
+                self._last_refill = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                await self._clock.sleep((1.0 - self._tokens) / rate)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Wait for the bucket and a concurrency slot; hold the slot while the request runs."""
+        await self._take_token()
+        async with self._in_flight:
+            yield

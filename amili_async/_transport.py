@@ -1,0 +1,341 @@
+"""The one request pipeline every call goes through.
+
+A service describes a request (:class:`RequestSpec`); :meth:`Pipeline.request`
+runs it: rate limiter -> token -> httpx -> classify -> retry / refresh /
+reconcile -> typed error. Nothing else in the SDK speaks HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import ExitStack
+from typing import IO, Any
+
+import httpx
+import tenacity
+from attrs import frozen
+
+from ._auth import TokenProvider
+from ._clock import Clock
+from ._ratelimit import RateLimiter
+from ._retry import RetryPolicy, is_retryable, make_retrying, parse_retry_after
+from ._serde import dumps, loads
+from ._version import __version__
+from .errors import (
+    APIStatusError,
+    ConnectError,
+    OutcomeUnknownError,
+    RateLimitError,
+    TimeoutError,
+    TransportError,
+    error_class_for_status,
+)
+
+__all__ = ["ApiResult", "FilePart", "Pipeline", "RequestSpec"]
+
+logger = logging.getLogger("amili_async")
+
+#: Statuses after which a sent write may or may not have been applied.
+_UNKNOWN_OUTCOME_STATUSES = frozenset({500, 502, 504})
+
+
+@frozen
+class FilePart:
+    """A file for a multipart form. ``open`` gives a binary stream at its start for each attempt;
+    ``owned`` streams are closed after the attempt (a caller's own file object is not)."""
+
+    filename: str
+    content_type: str
+    open: Callable[[], IO[bytes]]
+    owned: bool = True
+
+
+@frozen
+class RequestSpec:
+    """What a service asks for: no HTTP machinery, just the facts of one request.
+
+    ``replay_safe`` says the request may be sent twice with no harm (reads).
+    ``reconcile``, for a write, looks on the server for what the write would
+    have made; the pipeline calls it when an attempt's outcome is unknown and
+    returns what it finds instead of sending the write again.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, str] | None = None
+    json: Any = None
+    form: Mapping[str, str] | None = None
+    files: Mapping[str, FilePart] | None = None
+    replay_safe: bool = False
+    reconcile: Callable[[], Awaitable[Any | None]] | None = None
+    expected_status: tuple[int, ...] = (200, 201)
+
+
+@frozen
+class ApiResult:
+    """A successful answer: parsed JSON ``data``; or, after reconciliation, ``existing``."""
+
+    status_code: int
+    data: Any
+    headers: httpx.Headers
+    existing: Any = None
+
+    @property
+    def reconciled(self) -> bool:
+        """True when the write's answer was lost and the result was found on the server."""
+        return self.existing is not None
+
+
+class _NotLandedError(Exception):
+    """Reconciliation showed the write did not land: safe to send again."""
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
+        super().__init__(str(cause))
+
+
+def _error_from_response(
+    response: httpx.Response, method: str, path: str, retry_after: float | None
+) -> APIStatusError:
+    message = response.reason_phrase or "error"
+    issues: Mapping[str, Any] | None = None
+    body: Any = None
+    try:
+        body = loads(response.content) if response.content else None
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping):
+        error = body.get("_error")
+        if isinstance(error, Mapping) and isinstance(error.get("message"), str):
+            message = error["message"]
+        elif isinstance(error, str):
+            message = error
+        raw_issues = body.get("_issues")
+        if isinstance(raw_issues, Mapping):
+            issues = raw_issues
+    cls = error_class_for_status(response.status_code)
+    return cls(
+        message,
+        status_code=response.status_code,
+        method=method,
+        path=path,
+        issues=issues,
+        body=body,
+        retry_after=retry_after,
+    )
+
+
+class Pipeline:
+    """Runs :class:`RequestSpec` s for one client. Shared by ``with_options`` copies."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        auth: TokenProvider,
+        limiter: RateLimiter,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.http = http
+        self.auth = auth
+        self.limiter = limiter
+        self.clock = clock
+        self._rng = rng or random.Random()
+        self._headers = {
+            "Accept": "application/json",
+            "User-Agent": f"amili-async/{__version__}",
+        }
+
+    async def request(
+        self, spec: RequestSpec, *, retry: RetryPolicy, timeout: httpx.Timeout | None = None
+    ) -> ApiResult:
+        """Send ``spec`` under ``retry``; return the result or raise a typed error."""
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            outcome = state.outcome
+            error = outcome.exception() if outcome is not None else None
+            wait = state.next_action.sleep if state.next_action is not None else 0.0
+            logger.info(
+                "retrying %s %s after attempt %d failed (%s); waiting %.3fs",
+                spec.method,
+                spec.path,
+                state.attempt_number,
+                type(error.cause if isinstance(error, _NotLandedError) else error).__name__,
+                wait,
+            )
+
+        def should_retry(error: BaseException) -> bool:
+            if isinstance(error, _NotLandedError):
+                return True
+            return is_retryable(error, replay_safe=spec.replay_safe)
+
+        retrying = make_retrying(
+            retry,
+            should_retry=should_retry,
+            clock=self.clock,
+            rng=self._rng,
+            before_sleep=log_retry,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(
+                        spec, attempt.retry_state.attempt_number, retry, timeout
+                    )
+        except _NotLandedError as not_landed:
+            # The last re-send was shown not to have landed: the outcome is known.
+            raise not_landed.cause from None
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    async def _attempt(
+        self,
+        spec: RequestSpec,
+        attempt_number: int,
+        retry: RetryPolicy,
+        timeout: httpx.Timeout | None,
+    ) -> ApiResult:
+        try:
+            response = await self._send_authenticated(spec, attempt_number, timeout)
+        except TransportError as error:
+            if spec.replay_safe or isinstance(error, ConnectError):
+                raise
+            return await self._reconcile(spec, error, retry)
+        if response.status_code in spec.expected_status:
+            data = loads(response.content) if response.content else None
+            return ApiResult(response.status_code, data, response.headers)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
+        status_error = _error_from_response(response, spec.method, spec.path, retry_after)
+        if isinstance(status_error, RateLimitError):
+            pause = retry_after if retry_after is not None else retry.backoff(1, self._rng)
+            self.limiter.pause(min(pause, retry.max_retry_after))
+        if (not spec.replay_safe and response.status_code in _UNKNOWN_OUTCOME_STATUSES) or (
+            response.status_code == 503 and retry_after is None and not spec.replay_safe
+        ):
+            return await self._reconcile(spec, status_error, retry)
+        raise status_error
+
+    async def _reconcile(
+        self, spec: RequestSpec, error: BaseException, retry: RetryPolicy
+    ) -> ApiResult:
+        """A write was sent and its outcome is unknown: find out before anything is re-sent."""
+        if spec.reconcile is None:
+            raise OutcomeUnknownError(
+                "the request was sent but no usable answer came back, and this request "
+                "cannot be looked up, so it was not sent again; check before retrying",
+                method=spec.method,
+                path=spec.path,
+                request_body=spec.json,
+                reason=str(error),
+            ) from error
+        # Give a write that is still being processed a moment to land before looking.
+        await self.clock.sleep(retry.backoff(1, self._rng))
+        try:
+            existing = await spec.reconcile()
+        except Exception as lookup_error:
+            raise OutcomeUnknownError(
+                "the request was sent but no usable answer came back, and looking it up "
+                f"failed too ({type(lookup_error).__name__}); it was not sent again",
+                method=spec.method,
+                path=spec.path,
+                request_body=spec.json,
+                reason=str(error),
+            ) from lookup_error
+        if existing is not None:
+            logger.info(
+                "%s %s: answer lost (%s) but the write had landed; using the stored result",
+                spec.method,
+                spec.path,
+                type(error).__name__,
+            )
+            return ApiResult(200, None, httpx.Headers(), existing=existing)
+        raise _NotLandedError(error)
+
+    async def _send_authenticated(
+        self, spec: RequestSpec, attempt_number: int, timeout: httpx.Timeout | None
+    ) -> httpx.Response:
+        async with self.limiter.slot():
+            token = await self.auth.get_token()
+            response = await self._send_once(spec, token, attempt_number, timeout)
+            if response.status_code != 401:
+                return response
+            fresh = await self.auth.refresh(token)
+            if fresh is None or fresh == token:
+                return response
+            logger.info(
+                "%s %s: token rejected, refreshed it; replaying once", spec.method, spec.path
+            )
+            return await self._send_once(spec, fresh, attempt_number, timeout)
+
+    async def _send_once(
+        self, spec: RequestSpec, token: str, attempt_number: int, timeout: httpx.Timeout | None
+    ) -> httpx.Response:
+        headers = dict(self._headers)
+        headers["X-API-Key"] = token
+        started = self.clock.monotonic()
+        with ExitStack() as stack:
+            content: bytes | None = None
+            files: dict[str, tuple[str, IO[bytes], str]] | None = None
+            if spec.files is not None:
+                files = {}
+                for name, part in spec.files.items():
+                    stream = part.open()
+                    if part.owned:
+                        stack.enter_context(stream)
+                    files[name] = (part.filename, stream, part.content_type)
+            elif spec.json is not None:
+                content = dumps(spec.json)
+                headers["Content-Type"] = "application/json"
+            request = self.http.build_request(
+                spec.method,
+                spec.path,
+                params=spec.params,
+                content=content,
+                data=spec.form,
+                files=files,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+            try:
+                response = await self.http.send(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+                self._log(spec, attempt_number, started, None, type(error).__name__)
+                raise ConnectError(
+                    f"could not connect: {type(error).__name__}", method=spec.method, path=spec.path
+                ) from None
+            except httpx.TimeoutException as error:
+                self._log(spec, attempt_number, started, None, type(error).__name__)
+                raise TimeoutError(
+                    f"no answer in time: {type(error).__name__}", method=spec.method, path=spec.path
+                ) from None
+            except httpx.TransportError as error:
+                self._log(spec, attempt_number, started, None, type(error).__name__)
+                raise TransportError(
+                    f"connection failed after sending: {type(error).__name__}",
+                    method=spec.method,
+                    path=spec.path,
+                ) from None
+        self._log(spec, attempt_number, started, response.status_code, None)
+        return response
+
+    def _log(
+        self,
+        spec: RequestSpec,
+        attempt_number: int,
+        started: float,
+        status: int | None,
+        failure: str | None,
+    ) -> None:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return
+        elapsed_ms = (self.clock.monotonic() - started) * 1000.0
+        logger.debug(
+            "%s %s -> %s (attempt %d, %.1f ms)",
+            spec.method,
+            spec.path,
+            status if status is not None else failure,
+            attempt_number,
+            elapsed_ms,
+        )

@@ -1,0 +1,125 @@
+"""Shared pieces of the models: open enums, Eve meta fields, request validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import attrs
+from cattrs.errors import ClassValidationError, IterableValidationError
+
+from .._serde import API_NAME, converter
+from ..errors import RequestValidationError
+
+T = TypeVar("T")
+
+
+class OpenStrEnum(StrEnum):
+    """A ``StrEnum`` that accepts values it does not know.
+
+    The API may add a status or a transaction type at any time; parsing must
+    not break when it does. An unknown value becomes a pseudo-member that
+    compares equal to its string and is not listed among the members.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> OpenStrEnum | None:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value.upper()
+        member._value_ = value
+        return member
+
+    def is_known(self) -> bool:
+        """Whether this value is one the SDK was built to know."""
+        return self._value_ in type(self)._value2member_map_
+
+
+def api_field(name: str, **kwargs: Any) -> Any:
+    """An attrs field named differently in the API's JSON (Eve's ``_id`` is our ``id``)."""
+    metadata = dict(kwargs.pop("metadata", {}))
+    metadata[API_NAME] = name
+    return attrs.field(metadata=metadata, **kwargs)
+
+
+def _issue_paths(error: BaseException, prefix: str, issues: dict[str, str]) -> None:
+    if isinstance(error, RequestValidationError):
+        for field, reason in error.issues.items():
+            issues[f"{prefix}.{field}" if prefix else field] = reason
+        return
+    if isinstance(error, ClassValidationError | IterableValidationError):
+        with_notes, without_notes = error.group_exceptions()
+        for inner, note in with_notes:
+            step = getattr(note, "name", None)
+            step = str(getattr(note, "index", "?")) if step is None else _api_name(error, step)
+            _issue_paths(inner, f"{prefix}.{step}" if prefix else step, issues)
+        for inner in without_notes:
+            _issue_paths(inner, prefix, issues)
+        return
+    if isinstance(error, KeyError):
+        issues[prefix or "?"] = "required field is missing"
+        return
+    reason = str(error) or type(error).__name__
+    if isinstance(error, TypeError) and "argument" in reason:
+        reason = "required field is missing"
+    issues[prefix or "?"] = reason
+
+
+def _api_name(error: BaseException, attribute: str) -> str:
+    cls = getattr(error, "cl", None)
+    if cls is not None and attrs.has(cls):
+        for field in attrs.fields(cls):
+            if field.name == attribute:
+                return str(field.metadata.get(API_NAME, attribute))
+    return attribute
+
+
+def parse_request(cls: type[T], data: T | Mapping[str, Any]) -> T:
+    """Turn a request model or a plain mapping into a validated request model.
+
+    Every problem is raised as one :class:`~amili_async.errors.RequestValidationError`
+    whose ``issues`` name the fields, before anything is sent.
+    """
+    if isinstance(data, cls):
+        return data
+    if not isinstance(data, Mapping):
+        raise RequestValidationError(
+            {"": f"expected {cls.__name__} or a mapping, got {type(data).__name__}"},
+            model=cls.__name__,
+        )
+    try:
+        return converter.structure(data, cls)
+    except RequestValidationError as error:
+        raise RequestValidationError(error.issues, model=cls.__name__) from None
+    except (ClassValidationError, IterableValidationError) as error:
+        issues: dict[str, str] = {}
+        _issue_paths(error, "", issues)
+        raise RequestValidationError(issues, model=cls.__name__) from None
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        raise RequestValidationError({"": str(error)}, model=cls.__name__) from None
+
+
+class Issues:
+    """Collects per-field problems in a request model's ``__attrs_post_init__``."""
+
+    def __init__(self) -> None:
+        self._issues: dict[str, str] = {}
+
+    def add(self, field: str, reason: str | None) -> None:
+        """Record ``reason`` for ``field`` unless it is ``None``."""
+        if reason is not None:
+            self._issues.setdefault(field, reason)
+
+    def raise_if_any(self, model: str) -> None:
+        """Raise :class:`RequestValidationError` when anything was recorded."""
+        if self._issues:
+            raise RequestValidationError(self._issues, model=model)
+
+    def require_text(self, field: str, value: object) -> None:
+        """A required, non-blank string."""
+        if not isinstance(value, str):
+            self.add(field, f"must be a string, got {type(value).__name__}")
+        elif not value.strip():
+            self.add(field, "must not be empty")

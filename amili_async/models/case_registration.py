@@ -1,0 +1,242 @@
+"""Case registrations: the request that hands debts to Amili, and what the API answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from attrs import field, frozen
+
+from .._validation import (
+    check_country,
+    check_currency,
+    check_e164,
+    check_email,
+    check_positive_amount,
+    check_swedish_id_number,
+    mask_id_number,
+)
+from ._base import Issues, OpenStrEnum, api_field
+
+__all__ = [
+    "Address",
+    "CaseRegistration",
+    "Customer",
+    "Debt",
+    "FeesAlreadyClaimed",
+    "FeesIncludedInCapital",
+    "FirstAction",
+    "NewCaseRegistration",
+    "ReminderFee",
+]
+
+
+class FirstAction(OpenStrEnum):
+    """What Amili does first with a registered case."""
+
+    REMINDER = "reminder"
+    DEBT_COLLECTION = "debt_collection"
+
+
+def _check_amount(issues: Issues, name: str, value: object) -> None:
+    if not isinstance(value, Decimal) or isinstance(value, bool):
+        issues.add(name, f"must be a Decimal amount, got {type(value).__name__}")
+    else:
+        issues.add(name, check_positive_amount(value))
+
+
+def _check_aware(issues: Issues, name: str, value: object) -> None:
+    if not isinstance(value, datetime):
+        issues.add(name, f"must be a datetime, got {type(value).__name__}")
+    elif value.tzinfo is None or value.utcoffset() is None:
+        issues.add(name, "must be timezone-aware")
+
+
+@frozen
+class Address:
+    """A postal address. ``country`` is ISO 3166-1 alpha-2 (``SE``)."""
+
+    address_line_1: str
+    zip_code: str
+    city: str
+    country: str = "SE"
+
+    def __attrs_post_init__(self) -> None:
+        issues = Issues()
+        for name in ("address_line_1", "zip_code", "city"):
+            issues.require_text(name, getattr(self, name))
+        issues.require_text("country", self.country)
+        if isinstance(self.country, str) and self.country:
+            issues.add("country", check_country(self.country))
+        issues.raise_if_any("Address")
+
+
+@frozen
+class Customer:
+    """The person or company that owes the debt.
+
+    ``id_number`` is a Swedish personal number (10 or 12 digits) or
+    organisation number (10 digits) when the address is in Sweden; its check
+    digit is verified. It is masked in ``repr``.
+    """
+
+    name: str
+    id_number: str = field(repr=lambda value: repr(mask_id_number(value)))
+    is_company: bool
+    address: Address
+    mobile_number: str | None = None
+    email: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        issues = Issues()
+        issues.require_text("name", self.name)
+        issues.require_text("id_number", self.id_number)
+        if not isinstance(self.is_company, bool):
+            issues.add("is_company", "must be true or false")
+        if (
+            isinstance(self.id_number, str)
+            and self.id_number
+            and isinstance(self.address, Address)
+            and self.address.country == "SE"
+        ):
+            issues.add(
+                "id_number",
+                check_swedish_id_number(self.id_number, is_company=self.is_company is True),
+            )
+        if not isinstance(self.address, Address):
+            issues.add("address", "must be an Address")
+        if self.mobile_number is not None:
+            issues.add("mobile_number", check_e164(self.mobile_number))
+        if self.email is not None:
+            issues.add("email", check_email(self.email))
+        issues.raise_if_any("Customer")
+
+
+@frozen
+class FeesIncludedInCapital:
+    """Fees already inside ``capital_to_claim``."""
+
+    invoice_fee: Decimal
+
+    def __attrs_post_init__(self) -> None:
+        issues = Issues()
+        _check_amount(issues, "invoice_fee", self.invoice_fee)
+        issues.raise_if_any("FeesIncludedInCapital")
+
+
+@frozen
+class ReminderFee:
+    """A reminder fee the creditor already claimed, and when."""
+
+    amount: Decimal
+    fee_registration_date: datetime
+
+    def __attrs_post_init__(self) -> None:
+        issues = Issues()
+        _check_amount(issues, "amount", self.amount)
+        _check_aware(issues, "fee_registration_date", self.fee_registration_date)
+        issues.raise_if_any("ReminderFee")
+
+
+@frozen
+class FeesAlreadyClaimed:
+    """Fees the creditor claimed before handing the debt over."""
+
+    reminder: ReminderFee | None = None
+
+
+@frozen
+class Debt:
+    """One unpaid invoice. Each debt of a registration becomes its own case."""
+
+    invoice_number: str
+    debt_description: str
+    invoice_date: datetime
+    capital_to_claim: Decimal
+    invoice_due_days_after_invoice_date: int
+    fees_included_in_capital_to_claim: FeesIncludedInCapital | None = None
+    fees_already_claimed: FeesAlreadyClaimed | None = None
+
+    def __attrs_post_init__(self) -> None:
+        issues = Issues()
+        issues.require_text("invoice_number", self.invoice_number)
+        issues.require_text("debt_description", self.debt_description)
+        _check_aware(issues, "invoice_date", self.invoice_date)
+        _check_amount(issues, "capital_to_claim", self.capital_to_claim)
+        days = self.invoice_due_days_after_invoice_date
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            issues.add("invoice_due_days_after_invoice_date", "must be a whole number of days ≥ 0")
+        issues.raise_if_any("Debt")
+
+
+@frozen
+class NewCaseRegistration:
+    """The body of ``POST /case--registrations``: a customer and one or more debts.
+
+    Validated when built: required fields, ISO codes, the Swedish ID checksum,
+    positive amounts and at least one debt, with every problem named at once.
+    """
+
+    account: str
+    creditor: str
+    customer: Customer
+    debts: tuple[Debt, ...] = field(converter=tuple)
+    first_action: FirstAction = FirstAction.DEBT_COLLECTION
+    currency: str = "SEK"
+
+    def __attrs_post_init__(self) -> None:
+        issues = Issues()
+        issues.require_text("account", self.account)
+        issues.require_text("creditor", self.creditor)
+        issues.require_text("currency", self.currency)
+        if isinstance(self.currency, str) and self.currency:
+            issues.add("currency", check_currency(self.currency))
+        if not self.debts:
+            issues.add("debts", "at least one debt is required")
+        seen: set[str] = set()
+        for index, debt in enumerate(self.debts):
+            if not isinstance(debt, Debt):
+                issues.add(f"debts.{index}", "must be a Debt")
+            elif debt.invoice_number in seen:
+                issues.add(f"debts.{index}.invoice_number", "appears twice in this registration")
+            else:
+                seen.add(debt.invoice_number)
+        if not isinstance(self.first_action, FirstAction) or not self.first_action.is_known():
+            issues.add("first_action", "must be 'reminder' or 'debt_collection'")
+        issues.raise_if_any("NewCaseRegistration")
+
+    @property
+    def invoice_numbers(self) -> tuple[str, ...]:
+        """The invoice numbers of the debts, in order."""
+        return tuple(debt.invoice_number for debt in self.debts)
+
+
+@frozen
+class CaseRegistration:
+    """A stored case registration: what ``POST`` answers and ``GET`` reads.
+
+    ``cases`` holds one case id per debt, ``ocr_numbers_ocr`` the OCR payment
+    references in the same order. The request's own fields are filled when
+    the registration is read back (``GET``); the ``POST`` answer leaves them
+    ``None``.
+    """
+
+    id: str = api_field("_id")
+    etag: str | None = api_field("_etag", default=None)
+    created: datetime | None = api_field("_created", default=None)
+    updated: datetime | None = api_field("_updated", default=None)
+    api_status: str | None = api_field("_status", default=None)
+    cases: tuple[str, ...] = api_field("_cases", default=())
+    ocr_numbers: tuple[str, ...] = api_field("_ocr_numbers", default=())
+    ocr_numbers_ocr: tuple[str, ...] = api_field("_ocr_numbers_ocr", default=())
+    account: str | None = None
+    creditor: str | None = None
+    first_action: FirstAction | None = None
+    currency: str | None = None
+    customer: Customer | None = None
+    debts: tuple[Debt, ...] | None = None
+
+    @property
+    def invoice_numbers(self) -> tuple[str, ...]:
+        """The invoice numbers of the debts, when the registration was read back."""
+        return tuple(debt.invoice_number for debt in self.debts or ())

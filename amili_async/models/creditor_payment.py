@@ -1,0 +1,93 @@
+"""Creditor payments: money the customer paid straight to the creditor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from attrs import frozen
+
+from .._validation import check_currency, check_positive_amount
+from ._base import Issues, OpenStrEnum, api_field
+
+__all__ = ["CreditorPayment", "NewCreditorPayment", "PaymentStatus"]
+
+
+class PaymentStatus(OpenStrEnum):
+    """How the API settled a creditor payment."""
+
+    COMPLETED = "completed"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@frozen
+class NewCreditorPayment:
+    """The body of ``POST /creditor--payments``.
+
+    Name the case either by ``case`` (its id) or by ``invoice_number``, not both.
+    ``creditor_payment_reference`` is also what the SDK looks the payment up by
+    when a send's outcome is unknown, so set it: without one a payment whose
+    answer was lost cannot be told apart from an identical one and is not re-sent.
+    """
+
+    account: str
+    creditor: str
+    amount: Decimal
+    bank_transaction_date: datetime
+    case: str | None = None
+    invoice_number: str | None = None
+    currency: str = "SEK"
+    creditor_payment_reference: str | None = None
+    origin: str = "creditor_system"
+    client_registration_date: datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        issues = Issues()
+        issues.require_text("account", self.account)
+        issues.require_text("creditor", self.creditor)
+        if not isinstance(self.amount, Decimal):
+            issues.add("amount", f"must be a Decimal amount, got {type(self.amount).__name__}")
+        else:
+            issues.add("amount", check_positive_amount(self.amount))
+        if not isinstance(self.bank_transaction_date, datetime):
+            issues.add("bank_transaction_date", "must be a datetime")
+        elif self.bank_transaction_date.tzinfo is None:
+            issues.add("bank_transaction_date", "must be timezone-aware")
+        if (self.case is None) == (self.invoice_number is None):
+            issues.add("case", "give exactly one of 'case' and 'invoice_number'")
+        for name in ("case", "invoice_number", "creditor_payment_reference"):
+            value = getattr(self, name)
+            if value is not None:
+                issues.require_text(name, value)
+        issues.require_text("currency", self.currency)
+        if isinstance(self.currency, str) and self.currency:
+            issues.add("currency", check_currency(self.currency))
+        if self.origin != "creditor_system":
+            issues.add("origin", "must be 'creditor_system'")
+        issues.raise_if_any("NewCreditorPayment")
+
+
+@frozen
+class CreditorPayment:
+    """A stored creditor payment: what ``POST`` answers and ``GET`` reads."""
+
+    id: str = api_field("_id")
+    etag: str | None = api_field("_etag", default=None)
+    created: datetime | None = api_field("_created", default=None)
+    updated: datetime | None = api_field("_updated", default=None)
+    api_status: str | None = api_field("_status", default=None)
+    payment_status: PaymentStatus | None = api_field("_payment_status", default=None)
+    status: PaymentStatus | None = None
+    status_reason_locale: str | None = None
+    settled_amount: Decimal | None = None
+    account: str | None = None
+    creditor: str | None = None
+    case: str | None = None
+    invoice_number: str | None = None
+    currency: str | None = None
+    amount: Decimal | None = None
+    bank_transaction_date: datetime | None = None
+    creditor_payment_reference: str | None = None
+    origin: str | None = None
+    client_registration_date: datetime | None = None

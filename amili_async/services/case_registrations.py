@@ -1,0 +1,114 @@
+"""``/case--registrations``: hand customers and their debts to Amili."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._pagination import AsyncPager
+from .._serde import converter
+from .._transport import RequestSpec
+from ..errors import ConflictError
+from ..models._base import parse_request
+from ..models.case_registration import CaseRegistration, NewCaseRegistration
+from ._base import Resource, TimeoutArg
+
+__all__ = ["CaseRegistrations"]
+
+
+class CaseRegistrations(Resource[CaseRegistration]):
+    """Register cases (one per debt) and read registrations back."""
+
+    path = "/case--registrations"
+    model = CaseRegistration
+
+    async def create(
+        self,
+        registration: NewCaseRegistration | Mapping[str, Any],
+        *,
+        timeout: TimeoutArg = None,
+    ) -> CaseRegistration:
+        """Register a customer's debts; each debt becomes its own case.
+
+        ``registration`` is a :class:`NewCaseRegistration` or a mapping shaped
+        like the API's JSON; it is validated before anything is sent. If the
+        answer is lost on the way back, the SDK looks the registration up (by
+        creditor and invoice numbers) before sending it again, so a registration
+        never lands twice.
+        """
+        registered, _ = await self.create_or_find(registration, timeout=timeout)
+        return registered
+
+    async def create_or_find(
+        self,
+        registration: NewCaseRegistration | Mapping[str, Any],
+        *,
+        timeout: TimeoutArg = None,
+    ) -> tuple[CaseRegistration, bool]:
+        """Like :meth:`create`, also saying whether the registration was found already stored.
+
+        The flag is ``True`` when the answer to the send was lost and the
+        registration was found on the server by reconciliation.
+        """
+        new = parse_request(NewCaseRegistration, registration)
+
+        async def find_existing() -> CaseRegistration | None:
+            return await self.find(new)
+
+        spec = RequestSpec(
+            "POST",
+            self.path,
+            json=converter.unstructure(new),
+            reconcile=find_existing,
+        )
+        result = await self._send(spec, timeout)
+        if result.existing is not None:
+            return result.existing, True
+        return self._parse(result.data), False
+
+    async def find(
+        self, registration: NewCaseRegistration | Mapping[str, Any], *, timeout: TimeoutArg = None
+    ) -> CaseRegistration | None:
+        """The stored registration of the same creditor with the same invoice numbers, if any.
+
+        Raises :class:`~amili_async.errors.ConflictError` when stored
+        registrations hold only some of the invoice numbers: that is not the
+        same registration, and sending it would duplicate those debts.
+        """
+        new = parse_request(NewCaseRegistration, registration)
+        wanted = set(new.invoice_numbers)
+        where = {
+            "account": new.account,
+            "creditor": new.creditor,
+            "debts.invoice_number": {"$in": sorted(wanted)},
+        }
+        overlapping: list[str] = []
+        async for stored in self.list(where=where, max_results=50, timeout=timeout):
+            if set(stored.invoice_numbers) == wanted:
+                return stored
+            overlapping.append(stored.id)
+        if overlapping:
+            raise ConflictError(
+                "stored registrations "
+                + ", ".join(overlapping)
+                + " already hold some of these invoice numbers",
+                status_code=409,
+                method="GET",
+                path=self.path,
+            )
+        return None
+
+    async def get(self, registration_id: str, *, timeout: TimeoutArg = None) -> CaseRegistration:
+        """Read one registration."""
+        return await self._get_one(registration_id, projection=None, timeout=timeout)
+
+    def list(
+        self,
+        *,
+        where: Mapping[str, Any] | str | None = None,
+        sort: str | None = None,
+        max_results: int | None = None,
+        timeout: TimeoutArg = None,
+    ) -> AsyncPager[CaseRegistration]:
+        """Iterate over registrations, page by page (``where`` is the API's JSON filter)."""
+        return self._list(where=where, sort=sort, max_results=max_results, timeout=timeout)
