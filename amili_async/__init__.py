@@ -15,8 +15,17 @@ an offline simulator of the API for demos and tests.
 
 from . import errors
 from ._auth import AccessToken, RefreshingTokenProvider, StaticKey, TokenProvider
+from ._bulk import (
+    BulkJob,
+    BulkProgress,
+    CaseResult,
+    CaseUpdate,
+    OutcomeStatus,
+    RegistrationOutcome,
+)
 from ._client import DEFAULT_BASE_URL, AmiliClient
 from ._clock import Clock, ManualClock, SystemClock
+from ._journal import Journal, JournalEntry, JournalState
 from ._pagination import AsyncPager, Page
 from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
@@ -32,12 +41,14 @@ from .errors import (
     NotFoundError,
     OutcomeUnknownError,
     PermissionDeniedError,
+    PreviouslyFailedError,
     RateLimitError,
     RequestValidationError,
     ServerError,
     TimeoutError,
     TransportError,
     UnprocessableEntityError,
+    WaitTimeoutError,
 )
 from .models import (
     Address,
@@ -82,12 +93,16 @@ __all__ = [
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
+    "BulkJob",
+    "BulkProgress",
     "Case",
     "CaseDebt",
     "CaseRegistration",
+    "CaseResult",
     "CaseSettings",
     "CaseState",
     "CaseStatus",
+    "CaseUpdate",
     "Clock",
     "CloseReason",
     "Closed",
@@ -101,6 +116,9 @@ __all__ = [
     "FeesIncludedInCapital",
     "FirstAction",
     "InterestRateSettings",
+    "Journal",
+    "JournalEntry",
+    "JournalState",
     "Limitation",
     "ManualClock",
     "MediaUpload",
@@ -109,13 +127,16 @@ __all__ = [
     "NextFlowItem",
     "NotFoundError",
     "OriginalInvoice",
+    "OutcomeStatus",
     "OutcomeUnknownError",
     "Page",
     "PaymentStatus",
     "PermissionDeniedError",
+    "PreviouslyFailedError",
     "RateLimit",
     "RateLimitError",
     "RefreshingTokenProvider",
+    "RegistrationOutcome",
     "ReminderFee",
     "RequestValidationError",
     "RetryPolicy",
@@ -132,6 +153,7 @@ __all__ = [
     "TransactionType",
     "TransportError",
     "UnprocessableEntityError",
+    "WaitTimeoutError",
     "__version__",
     "errors",
 ]

@@ -71,8 +71,10 @@ class RateLimiter:
                     float(self.limit.burst), self._tokens + (now - self._last_refill) * rate
                 )
                 self._last_refill = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                # The epsilon absorbs float rounding, which could otherwise leave a
+                # wait too small to move the clock at all.
+                if self._tokens >= 1.0 - 1e-9:
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     return
                 await self._clock.sleep((1.0 - self._tokens) / rate)
 

@@ -19,7 +19,13 @@ from attrs import field, frozen, validators
 
 from ._clock import Clock
 from ._serde import parse_http_date
-from .errors import APIStatusError, ConnectError, RateLimitError, TimeoutError
+from .errors import (
+    APIStatusError,
+    ConnectError,
+    OutcomeUnknownError,
+    RateLimitError,
+    TransportError,
+)
 
 __all__ = ["RetryPolicy", "is_retryable", "parse_retry_after"]
 
@@ -77,7 +83,7 @@ def is_retryable(error: BaseException, *, replay_safe: bool) -> bool:
         if error.status_code == 503 and error.retry_after is not None:
             return True
         return replay_safe and error.status_code in _RETRYABLE_READ_STATUSES
-    if isinstance(error, TimeoutError):
+    if isinstance(error, TransportError) and not isinstance(error, OutcomeUnknownError):
         return replay_safe
     return False
 

@@ -209,8 +209,10 @@ class Pipeline:
         retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
         status_error = _error_from_response(response, spec.method, spec.path, retry_after)
         if isinstance(status_error, RateLimitError):
+            # The whole client pauses; this task's own retry waits the same time.
             pause = retry_after if retry_after is not None else retry.backoff(1, self._rng)
-            self.limiter.pause(min(pause, retry.max_retry_after))
+            status_error.retry_after = min(pause, retry.max_retry_after)
+            self.limiter.pause(status_error.retry_after)
         if (not spec.replay_safe and response.status_code in _UNKNOWN_OUTCOME_STATUSES) or (
             response.status_code == 503 and retry_after is None and not spec.replay_safe
         ):

@@ -5,6 +5,8 @@
     AmiliError
     ├── ConfigurationError            the client was set up wrongly (also a ValueError)
     ├── RequestValidationError        input refused before anything was sent (also a ValueError)
+    ├── PreviouslyFailedError         a bulk job's journal says this item failed in an earlier run
+    ├── WaitTimeoutError              ``cases.wait_for`` gave up (also a builtin TimeoutError)
     ├── TransportError                no usable HTTP answer
     │   ├── ConnectError              could not connect: the request was never sent
     │   ├── TimeoutError              no answer in time
@@ -25,6 +27,7 @@ carries an API key or token: requests are described by method and path only.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,12 +42,14 @@ __all__ = [
     "NotFoundError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "PreviouslyFailedError",
     "RateLimitError",
     "RequestValidationError",
     "ServerError",
     "TimeoutError",
     "TransportError",
     "UnprocessableEntityError",
+    "WaitTimeoutError",
 ]
 
 
@@ -70,6 +75,36 @@ class RequestValidationError(AmiliError, ValueError):
         where = f" in {model}" if model else ""
         details = "; ".join(f"{field}: {reason}" for field, reason in self.issues.items())
         super().__init__(f"invalid input{where}: {details}")
+
+
+class PreviouslyFailedError(AmiliError):
+    """A bulk job's journal says this item failed in an earlier run, so it was not sent again.
+
+    ``error_type`` and ``reason`` are what the earlier run recorded. Rerun with
+    ``retry_failed=True`` (``--retry-failed`` on the command line) to try it
+    again; the SDK then looks it up before re-sending it.
+    """
+
+    def __init__(self, error_type: str, reason: str) -> None:
+        self.error_type = error_type
+        self.reason = reason
+        super().__init__(
+            f"failed in an earlier run ({error_type}: {reason}); "
+            "pass retry_failed=True to try it again"
+        )
+
+
+class WaitTimeoutError(AmiliError, builtins.TimeoutError):
+    """``cases.wait_for`` gave up: the case did not get where it was awaited in time.
+
+    ``case_id`` names the case and ``last`` is the case as last seen (``None``
+    if it could never be read).
+    """
+
+    def __init__(self, message: str, *, case_id: str, last: Any = None) -> None:
+        self.case_id = case_id
+        self.last = last
+        super().__init__(message)
 
 
 class TransportError(AmiliError):

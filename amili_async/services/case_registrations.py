@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
+from os import PathLike
 from typing import Any
 
+from .. import _bulk
+from .._bulk import BulkJob, ProgressCallback, RegistrationOutcome
+from .._journal import Journal
 from .._pagination import AsyncPager
 from .._serde import converter
 from .._transport import RequestSpec
@@ -65,6 +69,61 @@ class CaseRegistrations(Resource[CaseRegistration]):
         if result.existing is not None:
             return result.existing, True
         return self._parse(result.data), False
+
+    def create_many(
+        self,
+        items: Iterable[NewCaseRegistration | Mapping[str, Any]]
+        | AsyncIterable[NewCaseRegistration | Mapping[str, Any]],
+        *,
+        concurrency: int = 10,
+        journal: Journal | str | PathLike[str] | None = None,
+        retry_failed: bool = False,
+        lookup_first: bool = False,
+        progress: ProgressCallback | None = None,
+        total: int | None = None,
+        timeout: TimeoutArg = None,
+    ) -> BulkJob[RegistrationOutcome]:
+        """Register many customers' debts at once, one outcome per item::
+
+            async with client.case_registrations.create_many(rows, concurrency=50) as outcomes:
+                async for outcome in outcomes:
+                    ...
+
+        ``items`` is any iterable or async iterable of :class:`NewCaseRegistration`
+        or mappings, pulled lazily: 100,000 rows stream through with memory
+        proportional to ``concurrency``. At most ``concurrency`` registrations are
+        worked on at once, all under the client's rate limit. Each item yields
+        one :class:`~amili_async.RegistrationOutcome` as it completes (not in
+        input order; ``outcome.index`` is its position): created, already
+        registered (found after a lost answer, or by the journal), or failed
+        with its typed error. Invalid items and items whose invoice numbers
+        already appeared earlier in the job are failed outcomes, never dropped
+        and never sent.
+
+        ``journal`` (a :class:`~amili_async.Journal` or a path to a SQLite file)
+        makes the job resumable: a rerun skips what was created, looks up what
+        was in flight before sending it again, and retries what failed only
+        with ``retry_failed=True``. ``lookup_first=True`` looks every item up
+        before sending it (one more request each; for a rerun whose journal is
+        lost). ``progress`` is called with a :class:`~amili_async.BulkProgress`
+        after every item; ``total`` tells it how many items to expect when
+        ``items`` has no ``len()``.
+
+        Leaving the ``async with`` block early, or cancelling it, cancels the
+        registrations still in flight and waits for them; with a journal a
+        rerun settles them.
+        """
+        return _bulk.create_many(
+            self,
+            items,
+            concurrency=concurrency,
+            journal=journal,
+            retry_failed=retry_failed,
+            lookup_first=lookup_first,
+            progress=progress,
+            total=total,
+            timeout=timeout,
+        )
 
     async def find(
         self, registration: NewCaseRegistration | Mapping[str, Any], *, timeout: TimeoutArg = None

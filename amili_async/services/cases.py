@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import Any
 
+from .. import _bulk
+from .._bulk import BulkJob, CaseResult, CaseUpdate, ProgressCallback, UntilArg
 from .._pagination import AsyncPager
 from ..models.case import Case
 from ._base import Resource, TimeoutArg
@@ -44,4 +46,102 @@ class Cases(Resource[Case]):
             max_results=max_results,
             projection=projection,
             timeout=timeout,
+        )
+
+    def get_many(
+        self,
+        case_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        concurrency: int = 10,
+        progress: ProgressCallback | None = None,
+        total: int | None = None,
+        timeout: TimeoutArg = None,
+    ) -> BulkJob[CaseResult]:
+        """Read many cases at once, ``concurrency`` at a time, under the client's rate limit::
+
+            async with client.cases.get_many(case_ids) as results:
+                async for result in results:
+                    print(result.case_id, result.case or result.error)
+
+        Yields one :class:`~amili_async.CaseResult` per id as it completes (not
+        in input order; ``result.index`` is the position). A case that cannot be
+        read is a result with ``error`` set; it does not stop the others.
+        """
+        return _bulk.get_many(
+            self,
+            case_ids,
+            concurrency=concurrency,
+            progress=progress,
+            total=total,
+            timeout=timeout,
+        )
+
+    def watch(
+        self,
+        case_ids: Iterable[str],
+        *,
+        interval: float = 60.0,
+        until: UntilArg = None,
+        concurrency: int = 10,
+        jitter: float = 0.1,
+        progress: ProgressCallback | None = None,
+        seed: int | None = None,
+        timeout: TimeoutArg = None,
+    ) -> BulkJob[CaseUpdate]:
+        """Poll cases and yield each one when it changes, until each reaches ``until``::
+
+            async with client.cases.watch(case_ids, interval=300) as updates:
+                async for update in updates:
+                    print(update.case_id, update.case.status, update.changed)
+
+        A :class:`~amili_async.CaseUpdate` comes the first time a case is read
+        and whenever its status, state, ``closed`` or remaining amounts change.
+        ``until`` is a predicate on the case, a status, or several statuses
+        (default: closed); once it holds the update has ``done=True`` and the
+        case is no longer polled. The watch ends when no case is left.
+
+        Polls are spread out, never sent in bursts: the first round is spaced
+        evenly over one ``interval``, then each case is polled every
+        ``interval`` seconds give or take ``jitter`` (a fraction), all timed on
+        the client's clock, at most ``concurrency`` at once and under the
+        client's rate limit. A poll that fails after the client's retries
+        yields an update with ``error`` set; the case is still followed unless
+        the error is final (a 4xx such as 404).
+        """
+        return _bulk.watch(
+            self,
+            case_ids,
+            interval=interval,
+            until=until,
+            concurrency=concurrency,
+            jitter=jitter,
+            progress=progress,
+            seed=seed,
+            timeout=timeout,
+        )
+
+    async def wait_for(
+        self,
+        case_id: str,
+        *,
+        status: UntilArg = None,
+        timeout: float | None = None,
+        interval: float = 60.0,
+        request_timeout: TimeoutArg = None,
+    ) -> Case:
+        """Poll one case every ``interval`` seconds until it reaches ``status``; return it.
+
+        ``status`` is a status, several, or a predicate on the case (default:
+        closed). ``timeout`` is the most seconds to wait, on the client's
+        clock; past it :class:`~amili_async.errors.WaitTimeoutError` (also a
+        builtin ``TimeoutError``) is raised carrying the case as last seen.
+        ``request_timeout`` applies to each read.
+        """
+        return await _bulk.wait_for(
+            self,
+            case_id,
+            status=status,
+            timeout=timeout,
+            interval=interval,
+            request_timeout=request_timeout,
         )

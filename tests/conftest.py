@@ -1,0 +1,41 @@
+"""Shared fixtures: both async backends, a manual clock, a client on respx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import respx
+from support import BASE_URL
+
+from amili_async import AmiliClient, ManualClock, RetryPolicy
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Run every ``anyio`` test on asyncio and on trio."""
+    return str(request.param)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that moves only when the code under test sleeps."""
+    return ManualClock()
+
+
+@pytest.fixture
+def api() -> Iterator[respx.MockRouter]:
+    """respx routes on the sandbox host; every route must be called as declared."""
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+def client(clock: ManualClock) -> AmiliClient:
+    """A client with a fake key, the manual clock and quick, deterministic retries."""
+    return AmiliClient(
+        api_key="sk_test_SECRET_KEY_123",
+        clock=clock,
+        retry=RetryPolicy(max_attempts=4, initial_backoff=0.5, max_backoff=8.0),
+        seed=1,
+    )
