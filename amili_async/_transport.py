@@ -28,7 +28,7 @@ from .errors import (
     ConnectError,
     OutcomeUnknownError,
     RateLimitError,
-    TimeoutError,
+    RequestTimeoutError,
     TransportError,
     error_class_for_status,
 )
@@ -309,7 +309,7 @@ class Pipeline:
                 ) from None
             except httpx.TimeoutException as error:
                 self._log(spec, attempt_number, started, None, type(error).__name__)
-                raise TimeoutError(
+                raise RequestTimeoutError(
                     f"no answer in time: {type(error).__name__}", method=spec.method, path=spec.path
                 ) from None
             except httpx.TransportError as error:

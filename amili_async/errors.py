@@ -9,7 +9,7 @@
     ├── WaitTimeoutError              ``cases.wait_for`` gave up (also a builtin TimeoutError)
     ├── TransportError                no usable HTTP answer
     │   ├── ConnectError              could not connect: the request was never sent
-    │   ├── TimeoutError              no answer in time
+    │   ├── RequestTimeoutError       no answer in time
     │   └── OutcomeUnknownError       a write was sent, and whether it landed cannot be established
     └── APIStatusError                the API answered with an error status
         ├── BadRequestError           400
@@ -44,9 +44,9 @@ __all__ = [
     "PermissionDeniedError",
     "PreviouslyFailedError",
     "RateLimitError",
+    "RequestTimeoutError",
     "RequestValidationError",
     "ServerError",
-    "TimeoutError",
     "TransportError",
     "UnprocessableEntityError",
     "WaitTimeoutError",
@@ -120,7 +120,7 @@ class ConnectError(TransportError):
     """The connection could not be made, so the request was never sent."""
 
 
-class TimeoutError(TransportError):
+class RequestTimeoutError(TransportError):
     """No answer arrived within the configured timeout."""
 
 

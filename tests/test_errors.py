@@ -104,11 +104,11 @@ async def test_rate_limit_error_carries_retry_after(api: respx.MockRouter) -> No
 
 
 async def test_connection_errors_are_typed(api: respx.MockRouter, client: AmiliClient) -> None:
-    from amili_async import ConnectError, TimeoutError
+    from amili_async import ConnectError, RequestTimeoutError
 
     api.get(CASE).mock(side_effect=httpx.ConnectError("refused"))
     with pytest.raises(ConnectError, match="could not connect"):
         await client.cases.get("68b7f49c7b02934caddab092")
     api.get(CASE).mock(side_effect=httpx.ReadTimeout("slow"))
-    with pytest.raises(TimeoutError, match="no answer in time"):
+    with pytest.raises(RequestTimeoutError, match="no answer in time"):
         await client.cases.get("68b7f49c7b02934caddab092")
