@@ -711,8 +711,10 @@ def _is_final(error: Exception) -> bool:
     """A poll error after which following the case makes no sense (a 4xx other than 408/429)."""
     if isinstance(error, RequestValidationError):
         return True
-    return isinstance(error, APIStatusError) and 400 <= error.status_code < 500 and (
-        error.status_code not in (408, 429)
+    return (
+        isinstance(error, APIStatusError)
+        and 400 <= error.status_code < 500
+        and (error.status_code not in (408, 429))
     )
 
 
@@ -853,4 +855,3 @@ async def wait_for(
             )
         pause = interval if deadline is None else min(interval, deadline - now)
         await clock.sleep(pause)
-

@@ -1,0 +1,187 @@
+"""What ``register``, ``status`` and ``watch`` share: where the API is, and demo cases.
+
+Credentials come from the environment: ``AMILI_API_KEY`` (required) and
+``AMILI_BASE_URL`` (optional, Amili's sandbox host by default). ``--sandbox``
+runs the command against an embedded, in-process sandbox instead: no key, no
+network, nothing kept after the command ends. The sandbox and the client then
+share one simulated clock, so back-offs and polling intervals cost no real time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from attrs import frozen
+
+from .._client import DEFAULT_BASE_URL, AmiliClient
+from .._ratelimit import RateLimit
+from .._retry import RetryPolicy
+from .._validation import mask_id_number
+from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = [
+    "Connection",
+    "UsageError",
+    "add_connection_arguments",
+    "connect",
+    "console",
+    "masked",
+    "register_demo_cases",
+]
+
+#: Environment variables the commands read.
+API_KEY_ENV = "AMILI_API_KEY"
+BASE_URL_ENV = "AMILI_BASE_URL"
+
+
+class UsageError(Exception):
+    """The command cannot run as asked (exit status 2)."""
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--sandbox`` and ``--rate``."""
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against an embedded in-process sandbox (no credentials, no network)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=_positive_float,
+        default=None,
+        metavar="R",
+        help="at most R requests per second (default: no client-side pacing)",
+    )
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+@frozen
+class Connection:
+    """A client, and the embedded sandbox behind it when ``--sandbox`` was given."""
+
+    client: AmiliClient
+    sandbox: object | None  # amili_async.sandbox.Sandbox, imported only when used
+
+    @property
+    def account_id(self) -> str | None:
+        """The sandbox's account, when running on one."""
+        return getattr(self.sandbox, "account_id", None)
+
+    @property
+    def creditor_id(self) -> str | None:
+        """The sandbox's creditor, when running on one."""
+        return getattr(self.sandbox, "creditor_id", None)
+
+
+@asynccontextmanager
+async def connect(args: argparse.Namespace, *, concurrency: int = 10) -> AsyncIterator[Connection]:
+    """Open a client as the arguments say; raises :class:`UsageError` without credentials."""
+    rate = getattr(args, "rate", None)
+    limit = RateLimit(
+        requests_per_second=rate,
+        burst=max(1, int(rate)) if rate else 10,
+        max_concurrency=max(concurrency, 10),
+    )
+    if args.sandbox:
+        from ..sandbox import Sandbox
+
+        sandbox = Sandbox()
+        client = AmiliClient(
+            api_key=sandbox.api_key,
+            transport=sandbox.transport(),
+            clock=sandbox.clock,
+            rate_limit=limit,
+            retry=RetryPolicy(max_attempts=5, initial_backoff=0.2, max_backoff=5.0),
+        )
+        async with client:
+            yield Connection(client, sandbox)
+        return
+    api_key = os.environ.get(API_KEY_ENV, "").strip()
+    if not api_key:
+        raise UsageError(
+            f"no credentials: set {API_KEY_ENV} (and {BASE_URL_ENV} for another host), "
+            "or pass --sandbox to use an embedded sandbox"
+        )
+    base_url = os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
+    try:
+        client = AmiliClient(api_key=api_key, base_url=base_url, rate_limit=limit)
+    except ConfigurationError as error:
+        raise UsageError(str(error)) from None
+    async with client:
+        yield Connection(client, None)
+
+
+def console(plain: bool, *, stderr: bool = False) -> Console:
+    """A rich console; ``plain`` means no colours and wide lines (for files and pipes)."""
+    from rich.console import Console
+
+    if plain:
+        return Console(stderr=stderr, highlight=False, no_color=True, width=200)
+    return Console(stderr=stderr, highlight=False)
+
+
+def masked(id_number: str | None) -> str:
+    """A personal or organisation number for display: never the last four digits."""
+    return "" if not id_number else mask_id_number(id_number)
+
+
+#: Demo customers for ``status --sandbox`` and ``watch --sandbox`` without ids.
+_DEMO = (
+    ("ACME Inc.", "5560269986", True, Decimal("2000")),
+    ("Anna Andersson", "8112189876", False, Decimal("1250.50")),
+    ("Bo Berg", "7503150000", False, Decimal("640")),
+)
+
+
+async def register_demo_cases(connection: Connection) -> list[str]:
+    """Register a few demo debts on the embedded sandbox; return their case ids."""
+    client = connection.client
+    case_ids: list[str] = []
+    for number, (name, id_number, is_company, amount) in enumerate(_DEMO, start=1):
+        registration = await client.case_registrations.create(
+            {
+                "account": connection.account_id,
+                "creditor": connection.creditor_id,
+                "first_action": "debt_collection",
+                "currency": "SEK",
+                "customer": {
+                    "name": name,
+                    "id_number": id_number,
+                    "is_company": is_company,
+                    "address": {
+                        "address_line_1": "Storgatan 42",
+                        "zip_code": "12345",
+                        "city": "Stockholm",
+                        "country": "SE",
+                    },
+                },
+                "debts": [
+                    {
+                        "invoice_number": f"DEMO-{number:03d}",
+                        "debt_description": "Services",
+                        "invoice_date": client.clock.now(),
+                        "capital_to_claim": amount,
+                        "invoice_due_days_after_invoice_date": 30,
+                    }
+                ],
+            }
+        )
+        case_ids.extend(registration.cases)
+    return case_ids

@@ -1,0 +1,168 @@
+"""Chaos: 2,000 registrations through a sandbox that fails a fifth of all requests.
+
+Every kind of fault is injected (latency, 5xx, 429 with Retry-After, dropped
+connections, answers lost after the write committed, gateway errors after the
+commit, tokens expiring early), the job is killed half way and resumed from
+its journal. Afterwards the sandbox must hold exactly one case per invoice and
+every run must have given exactly one outcome per input item.
+
+Simulated time only: the client and the sandbox share a ManualClock, so
+back-offs, Retry-After pauses and injected latency cost no real time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from bulk_support import cases_per_invoice, registration
+
+from amili_async import (
+    AccessToken,
+    AmiliClient,
+    ManualClock,
+    OutcomeStatus,
+    RateLimit,
+    RefreshingTokenProvider,
+    RegistrationOutcome,
+    RetryPolicy,
+)
+from amili_async.sandbox import Sandbox
+
+ITEMS = 2000
+CONCURRENCY = 50
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The chaos test runs on asyncio only (the unit tests cover trio)."""
+    return "asyncio"
+
+
+def inject_chaos(sandbox: Sandbox) -> None:
+    """About one request in five gets a fault, of every kind, on every endpoint."""
+    faults = sandbox.faults
+    faults.latency(0.75, rate=0.05)
+    faults.error(500, rate=0.02)
+    faults.error(502, rate=0.01)
+    faults.error(503, rate=0.01)
+    faults.error(503, retry_after=1, rate=0.01)
+    faults.error(504, rate=0.01)
+    faults.rate_limit(retry_after=1, rate=0.03)
+    faults.drop_connection(rate=0.03)
+    faults.drop_after_commit(rate=0.04)
+    faults.error_after_commit(502, rate=0.01)
+    faults.error_after_commit(504, rate=0.01)
+    faults.expire_token(rate=0.02, times=None)
+
+
+async def run(
+    client: AmiliClient,
+    items: list[dict[str, Any]],
+    journal: Path,
+    *,
+    stop_after: int | None = None,
+) -> list[RegistrationOutcome]:
+    outcomes: list[RegistrationOutcome] = []
+    with anyio.CancelScope() as kill:
+        async with client.case_registrations.create_many(
+            items, concurrency=CONCURRENCY, journal=journal, retry_failed=True
+        ) as results:
+            async for outcome in results:
+                outcomes.append(outcome)
+                if stop_after is not None and len(outcomes) >= stop_after:
+                    kill.cancel()  # as if the process were killed half way
+    indexes = [outcome.index for outcome in outcomes]
+    assert len(indexes) == len(set(indexes)), "an item got two outcomes in one run"
+    return outcomes
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_chaos_registrations_never_duplicate_or_lose_a_case(
+    tmp_path: Path, record_property: Any
+) -> None:
+    started = time.perf_counter()
+    clock = ManualClock()
+    sandbox = Sandbox(clock=clock, seed=2025, sleep=clock.sleep)
+    items = [registration(sandbox, n, debts=1 + n % 3) for n in range(ITEMS)]
+    expected_invoices = {debt["invoice_number"] for item in items for debt in item["debts"]}
+
+    async def fetch_token() -> AccessToken:
+        token, expires_at = sandbox.issue_token(3600)
+        return AccessToken(token, expires_at)
+
+    tokens = RefreshingTokenProvider(fetch_token, clock=clock)
+    client = AmiliClient(
+        token_provider=tokens,
+        transport=sandbox.transport(),
+        clock=clock,
+        retry=RetryPolicy(max_attempts=6, initial_backoff=0.05, max_backoff=2.0),
+        rate_limit=RateLimit(max_concurrency=CONCURRENCY),
+        seed=11,
+    )
+    inject_chaos(sandbox)
+    journal = tmp_path / "chaos.sqlite"
+
+    async with client:
+        first = await run(client, items, journal, stop_after=ITEMS // 2)
+        runs = [first]
+        # Resume from the journal until every item is settled (one rerun is the usual case).
+        for _ in range(3):
+            rerun = await run(client, items, journal)
+            assert sorted(outcome.index for outcome in rerun) == list(range(ITEMS))
+            runs.append(rerun)
+            if all(outcome.ok for outcome in rerun):
+                break
+
+    final = runs[-1]
+    per_invoice = cases_per_invoice(sandbox)
+    duplicates = sum(count - 1 for count in per_invoice.values() if count > 1)
+    lost = len(expected_invoices - set(per_invoice))
+    unexpected = set(per_invoice) - expected_invoices
+    wall = time.perf_counter() - started
+    figures = {
+        "items": ITEMS,
+        "invoices": len(expected_invoices),
+        "concurrency": CONCURRENCY,
+        "requests": len(sandbox.request_log),
+        "faults_injected": sandbox.faults.injected,
+        "faults_total": sandbox.faults.total_injected,
+        "token_refreshes": tokens.refresh_count,
+        "runs": [
+            dict(Counter("from_journal" if o.from_journal else o.status.value for o in outcomes))
+            for outcomes in runs
+        ],
+        "first_run_outcomes": len(first),
+        "duplicates": duplicates,
+        "lost": lost,
+        "simulated_seconds": round(clock.monotonic(), 1),
+        "wall_seconds": round(wall, 2),
+    }
+    print("\nchaos figures:", json.dumps(figures, indent=2))
+    record_property("chaos", json.dumps(figures))
+    if os.environ.get("AMILI_CHAOS_REPORT"):
+        await anyio.Path(os.environ["AMILI_CHAOS_REPORT"]).write_text(json.dumps(figures, indent=2))
+
+    assert ITEMS // 2 <= len(first) < ITEMS
+    assert all(outcome.ok for outcome in final), [
+        (outcome.index, repr(outcome.error)) for outcome in final if not outcome.ok
+    ]
+    assert {outcome.status for outcome in final} <= {
+        OutcomeStatus.CREATED,
+        OutcomeStatus.ALREADY_REGISTERED,
+    }
+    assert duplicates == 0
+    assert lost == 0
+    assert not unexpected
+    assert len(sandbox.registrations()) == ITEMS
+    assert len(sandbox.cases()) == len(expected_invoices)
+    for kind, count in sandbox.faults.injected.items():
+        assert count > 0, f"no {kind} fault was injected"
+    assert tokens.refresh_count > 1
