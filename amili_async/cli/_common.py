@@ -1,0 +1,58 @@
+"""Small things every subcommand shares: the subparser type and friendly output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO, TypeAlias
+
+__all__ = ["Output", "SubParsers"]
+
+#: The object ``add_subparsers()`` returns, which each subcommand registers itself on.
+SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class Output:
+    """Prints titled steps and key facts: with rich when installed, plain text otherwise."""
+
+    def __init__(self, stream: TextIO | None = None, *, plain: bool = False) -> None:
+        self._stream = stream if stream is not None else sys.stdout
+        self._console: Any = None
+        if not plain:
+            try:
+                from rich.console import Console
+            except ImportError:
+                pass
+            else:
+                self._console = Console(file=self._stream, highlight=False)
+
+    def title(self, text: str) -> None:
+        """A heading."""
+        if self._console is not None:
+            self._console.rule(f"[bold]{text}")
+        else:
+            print(f"\n== {text} ==", file=self._stream)
+
+    def facts(self, rows: Sequence[tuple[str, object]]) -> None:
+        """Aligned ``label: value`` lines."""
+        if self._console is not None:
+            from rich.table import Table
+
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="cyan", no_wrap=True)
+            table.add_column()
+            for label, value in rows:
+                table.add_row(label, str(value))
+            self._console.print(table)
+        else:
+            width = max((len(label) for label, _ in rows), default=0)
+            for label, value in rows:
+                print(f"  {label.ljust(width)}  {value}", file=self._stream)
+
+    def line(self, text: str) -> None:
+        """One line of text."""
+        if self._console is not None:
+            self._console.print(text, markup=False)
+        else:
+            print(text, file=self._stream)

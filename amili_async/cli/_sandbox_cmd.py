@@ -1,0 +1,95 @@
+"""``amili-async sandbox serve``: run the offline Amili API on a loopback port."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from decimal import Decimal, InvalidOperation
+
+from ._common import SubParsers
+
+__all__ = ["register"]
+
+
+def _rate(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def register(subparsers: SubParsers) -> None:
+    """Add the ``sandbox`` command and its ``serve`` subcommand."""
+    sandbox = subparsers.add_parser(
+        "sandbox", help="run the offline Amili sandbox", description="The offline Amili sandbox."
+    )
+    actions = sandbox.add_subparsers(title="actions", metavar="ACTION")
+    serve = actions.add_parser(
+        "serve",
+        help="serve the sandbox over HTTP until Ctrl-C",
+        description=(
+            "Serve the in-memory Amili API on a loopback port. It prints the base URL and a "
+            "static API key; move its clock with POST /_sandbox/clock/advance."
+        ),
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8400, help="port, 0 for any free one (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--seed", type=int, default=0, help="seed for ids, keys and faults (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--reference-rate",
+        type=_rate,
+        default=Decimal("2.0"),
+        help="Riksbank reference rate in percent (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--realtime",
+        action="store_true",
+        help="let the sandbox clock follow real time (it still jumps on /_sandbox/clock/advance)",
+    )
+    serve.add_argument(
+        "--allow-non-loopback",
+        action="store_true",
+        help="allow a non-loopback --host (the sandbox has no real security)",
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.set_defaults(handler=_serve)
+    sandbox.set_defaults(handler=lambda _args: _usage(sandbox))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ..sandbox import RealtimeClock, Sandbox, SandboxServer
+
+    clock = RealtimeClock() if args.realtime else None
+    sandbox = Sandbox(clock=clock, seed=args.seed, reference_rate=args.reference_rate)
+    try:
+        server = SandboxServer(
+            sandbox,
+            args.host,
+            args.port,
+            allow_non_loopback=args.allow_non_loopback,
+            log_level=args.log_level,
+            access_log=True,
+        )
+        server.bind()
+    except (ValueError, OSError) as exc:
+        print(f"amili-async sandbox serve: {exc}", file=sys.stderr)
+        return 1
+    print(f"Base URL: {server.base_url}")
+    print(f"API key: {sandbox.api_key}")
+    print(f"Account: {sandbox.account_id}  Creditor: {sandbox.creditor_id}")
+    print("Press Ctrl-C to stop.", flush=True)
+    server.run()
+    return 0

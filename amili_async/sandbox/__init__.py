@@ -1,0 +1,41 @@
+"""An offline, in-memory Amili API for tests, demos and local development.
+
+Run it in process (no socket)::
+
+    sandbox = Sandbox()
+    async with httpx.AsyncClient(transport=sandbox.transport(),
+                                 base_url="https://api-sandbox.amili.se") as http:
+        await http.get("/cases", headers={"X-API-Key": sandbox.api_key})
+
+or serve it on a loopback port with :class:`SandboxServer` (or
+``amili-async sandbox serve``). Move its clock with :meth:`Sandbox.advance`,
+inject faults through :attr:`Sandbox.faults`, and look inside with
+:meth:`Sandbox.cases`, :meth:`Sandbox.payments` and :attr:`Sandbox.request_log`.
+
+Sandbox-only HTTP endpoints (authenticated with the static API key):
+``POST /_sandbox/tokens``, ``GET /_sandbox/clock``,
+``POST /_sandbox/clock/advance``, ``GET|POST|DELETE /_sandbox/faults``,
+``DELETE /_sandbox/faults/{id}``, ``POST /_sandbox/reset``.
+"""
+
+from ._faults import FaultInjector, FaultKind, FaultRule
+from ._realtime import RealtimeClock
+from ._sandbox import Sandbox
+from ._server import SandboxServer, check_loopback, serve
+from ._state import LoggedRequest, SandboxAccount, SandboxCreditor
+from ._transport import SandboxTransport
+
+__all__ = [
+    "FaultInjector",
+    "FaultKind",
+    "FaultRule",
+    "LoggedRequest",
+    "RealtimeClock",
+    "Sandbox",
+    "SandboxAccount",
+    "SandboxCreditor",
+    "SandboxServer",
+    "SandboxTransport",
+    "check_loopback",
+    "serve",
+]

@@ -1,0 +1,239 @@
+"""The :class:`Sandbox`: an in-memory Amili API, its clock, its faults and its inspection."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+
+from .._clock import ManualClock
+from ._app import build_app
+from ._errors import to_json_ready
+from ._faults import FaultInjector
+from ._state import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_CREDITOR_ID,
+    DEFAULT_CREDITOR_NAME,
+    LoggedRequest,
+    SandboxAccount,
+    SandboxCreditor,
+    SandboxState,
+)
+from ._transport import SandboxTransport
+
+__all__ = ["Sandbox"]
+
+
+class Sandbox:
+    """A faithful in-memory simulator of the Amili API, as an ASGI app.
+
+    * ``clock``: the sandbox's time (a :class:`~amili_async.ManualClock`; a
+      fresh one starting ``Wed, 03 Sep 2025 07:56:11 GMT`` by default). Cases
+      move through their life cycle as it advances (:meth:`advance`).
+    * ``seed``: every id, key, token and random fault decision follows from it.
+    * ``reference_rate``: the Riksbank reference rate in percent; late-payment
+      interest is this plus 8 percentage points a year.
+    * ``keep_state``: ``False`` answers every write but stores nothing (for
+      memory benchmarks); later reads and payments then find nothing.
+    * ``max_results_cap``: the largest page size a list answers (Eve's
+      ``PAGINATION_LIMIT``).
+    * ``sleep``: how injected latency waits; ``anyio.sleep`` (real time) by
+      default. Pass ``clock.sleep`` to make latency move the sandbox clock
+      instead of waiting.
+    * ``request_log_limit``: keep only the last N entries of :attr:`request_log`.
+
+    Use it in process with ``httpx.AsyncClient(transport=sandbox.transport())``
+    or serve it on a loopback port with :class:`~amili_async.sandbox.SandboxServer`.
+    """
+
+    def __init__(
+        self,
+        clock: ManualClock | None = None,
+        seed: int = 0,
+        reference_rate: Decimal = Decimal("2.0"),
+        *,
+        keep_state: bool = True,
+        max_results_cap: int = 50,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        request_log_limit: int | None = None,
+    ) -> None:
+        if max_results_cap < 1:
+            raise ValueError("max_results_cap must be at least 1")
+        self.clock: ManualClock = clock if clock is not None else ManualClock()
+        self.seed = seed
+        self.max_results_cap = max_results_cap
+        self._sleep: Callable[[float], Awaitable[None]] = (
+            sleep if sleep is not None else anyio.sleep
+        )
+        self._state = SandboxState(
+            self.clock,
+            seed,
+            Decimal(reference_rate),
+            keep_state=keep_state,
+            request_log_limit=request_log_limit,
+        )
+        #: The fault rules and their counters; see :class:`~amili_async.sandbox.FaultInjector`.
+        self.faults = FaultInjector(seed)
+        #: The Starlette ASGI application.
+        self.app: Starlette = build_app(self)
+
+    # --- identity -----------------------------------------------------------------
+
+    @property
+    def api_key(self) -> str:
+        """The default account's static API key (it never expires)."""
+        return self._state.static_key(DEFAULT_ACCOUNT_ID)
+
+    @property
+    def account_id(self) -> str:
+        """The default account: ``674dbeaf08847b9501cc9132``, as in Amili's examples."""
+        return DEFAULT_ACCOUNT_ID
+
+    @property
+    def creditor_id(self) -> str:
+        """The default creditor: ``674dbeb208847b9501cc9138``."""
+        return DEFAULT_CREDITOR_ID
+
+    @property
+    def creditor_name(self) -> str:
+        """The default creditor's name: ``Amili Integration Team``."""
+        return DEFAULT_CREDITOR_NAME
+
+    @property
+    def reference_rate(self) -> Decimal:
+        """The reference rate in percent (interest is this plus 8 percentage points)."""
+        return self._state.reference_rate
+
+    @property
+    def keep_state(self) -> bool:
+        """Whether writes are stored (``False`` for memory benchmarks)."""
+        return self._state.keep_state
+
+    @keep_state.setter
+    def keep_state(self, value: bool) -> None:
+        self._state.keep_state = value
+
+    def add_account(
+        self, account_id: str | None = None, *, name: str | None = None
+    ) -> SandboxAccount:
+        """Add an account; its ``api_key`` only reaches its own resources (403 elsewhere)."""
+        return self._state.add_account(account_id, name=name)
+
+    def add_creditor(
+        self,
+        name: str,
+        *,
+        account_id: str | None = None,
+        creditor_id: str | None = None,
+        currencies: tuple[str, ...] = ("SEK",),
+    ) -> SandboxCreditor:
+        """Add a creditor under ``account_id`` (the default account when omitted)."""
+        return self._state.add_creditor(
+            name, account_id=account_id, creditor_id=creditor_id, currencies=currencies
+        )
+
+    def issue_token(
+        self, lifetime_seconds: float, *, account_id: str | None = None
+    ) -> tuple[str, datetime]:
+        """A new token and its expiry, valid for ``lifetime_seconds`` of sandbox time.
+
+        The HTTP equivalent is ``POST /_sandbox/tokens`` with ``{"lifetime": seconds}``.
+        """
+        return self._state.issue_token(lifetime_seconds, account_id or DEFAULT_ACCOUNT_ID)
+
+    def expire_token(self, token: str) -> bool:
+        """Expire an issued token now; returns whether it was one (static keys never expire)."""
+        return self._state.expire_token(token)
+
+    # --- time -----------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        """The sandbox clock's time."""
+        return self._state.now()
+
+    def advance(self, days: float = 0, hours: float = 0, seconds: float = 0) -> datetime:
+        """Move the sandbox clock forward and run every case's life cycle up to then.
+
+        Returns the new time. (Moving ``clock`` directly also works: the life
+        cycle catches up on the next request or inspection.)
+        """
+        with self._state.lock:
+            self.clock.advance(seconds, days=days, hours=hours)
+            self._state.catch_up()
+            return self._state.now()
+
+    # --- transport ------------------------------------------------------------------
+
+    def transport(self) -> SandboxTransport:
+        """An ``httpx`` transport that runs this sandbox in process (no socket)."""
+        return SandboxTransport(self.app)
+
+    # --- inspection -----------------------------------------------------------------
+
+    def cases(self) -> list[dict[str, Any]]:
+        """Every stored case as the API would return it (JSON-ready copies)."""
+        return self._state.snapshot("cases")
+
+    def registrations(self) -> list[dict[str, Any]]:
+        """Every stored case registration (JSON-ready copies)."""
+        return self._state.snapshot("case--registrations")
+
+    def payments(self) -> list[dict[str, Any]]:
+        """Every stored creditor payment (JSON-ready copies)."""
+        return self._state.snapshot("creditor--payments")
+
+    def case(self, case_id: str) -> dict[str, Any]:
+        """One case as the API would return it; ``KeyError`` if unknown."""
+        with self._state.lock:
+            self._state.catch_up()
+            record = self._state.cases.get(case_id)
+            if record is None:
+                raise KeyError(case_id)
+            case: dict[str, Any] = to_json_ready(record.current())
+            return case
+
+    def file(self, case_id: str) -> bytes:
+        """The bytes of the invoice last uploaded for a case; ``KeyError`` if none."""
+        with self._state.lock:
+            record = self._state.cases.get(case_id)
+            invoice = record.doc.get("original_invoice") if record else None
+            if invoice is None:
+                raise KeyError(case_id)
+            return self._state.files[f"{case_id}-{invoice['id']}"].data
+
+    @property
+    def request_log(self) -> list[LoggedRequest]:
+        """Every request received so far (method, path, status, injected fault), oldest first."""
+        with self._state.lock:
+            return list(self._state.request_log)
+
+    @property
+    def created(self) -> dict[str, int]:
+        """How many registrations, cases and payments were created (stored or not)."""
+        with self._state.lock:
+            return {
+                name: self._state.created[name]
+                for name in ("case--registrations", "cases", "creditor--payments")
+            }
+
+    def reset(self) -> None:
+        """Back to a fresh sandbox: default account and creditor only, no faults, empty log.
+
+        The clock keeps its time (it cannot go back); keys and ids restart from the seed.
+        """
+        self._state.reset()
+        self.faults.reset()
+
+    def discard_cases(self) -> None:
+        """Forget every registration, case, payment and file (accounts and tokens stay)."""
+        self._state.discard()
+
+    def __repr__(self) -> str:
+        with self._state.lock:
+            counts = f"cases={len(self._state.cases)}, payments={len(self._state.payments)}"
+        return f"Sandbox(now={self.now.isoformat()}, {counts}, seed={self.seed})"

@@ -1,0 +1,27 @@
+"""Fixtures for the sandbox tests: both async backends, a sandbox that never really sleeps."""
+
+from __future__ import annotations
+
+import pytest
+from sandbox_support import SleepRecorder
+
+from amili_async._clock import ManualClock
+from amili_async.sandbox import Sandbox
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Run every ``anyio`` test on asyncio and on trio."""
+    return str(request.param)
+
+
+@pytest.fixture
+def slept() -> SleepRecorder:
+    """The sleeps the sandbox asked for."""
+    return SleepRecorder()
+
+
+@pytest.fixture
+def sandbox(slept: SleepRecorder) -> Sandbox:
+    """A fresh sandbox on a manual clock at Wed, 03 Sep 2025 07:56:11 GMT."""
+    return Sandbox(clock=ManualClock(), seed=7, sleep=slept)
