@@ -14,7 +14,7 @@ from .._transport import ApiResult, RequestSpec
 if TYPE_CHECKING:
     from .._client import AmiliClient
 
-__all__ = ["Resource"]
+__all__ = ["ReadableResource", "Resource"]
 
 M = TypeVar("M")
 
@@ -22,7 +22,7 @@ TimeoutArg = float | httpx.Timeout | None
 
 
 class Resource(Generic[M]):
-    """A resource of the API: its path, its model, and the read methods all resources have."""
+    """A resource of the API: its path, its model, and how its answers are sent and parsed."""
 
     path: str
     model: type[M]
@@ -36,9 +36,18 @@ class Resource(Generic[M]):
     def _parse(self, data: Any) -> M:
         return converter.structure(data, self.model)
 
-    async def _get_one(
-        self, resource_id: str, *, projection: Mapping[str, int] | None, timeout: TimeoutArg
+
+class ReadableResource(Resource[M]):
+    """A resource that can be read one by id and listed page by page."""
+
+    async def get(
+        self,
+        resource_id: str,
+        *,
+        projection: Mapping[str, int] | None = None,
+        timeout: TimeoutArg = None,
     ) -> M:
+        """Read one item by id (``projection`` selects fields, e.g. ``{"status": 1}``)."""
         _check_id(resource_id)
         params = list_params(where=None, sort=None, max_results=None, projection=projection)
         spec = RequestSpec(
@@ -46,15 +55,22 @@ class Resource(Generic[M]):
         )
         return self._parse((await self._send(spec, timeout)).data)
 
-    def _list(
+    def list(
         self,
         *,
-        where: Mapping[str, Any] | str | None,
-        sort: str | None,
-        max_results: int | None,
+        where: Mapping[str, Any] | str | None = None,
+        sort: str | None = None,
+        max_results: int | None = None,
         projection: Mapping[str, int] | None = None,
         timeout: TimeoutArg = None,
     ) -> AsyncPager[M]:
+        """Iterate over the items, fetching a page at a time as you go.
+
+        ``where`` is the API's JSON filter (a mapping, or its JSON text) with
+        dot notation and Mongo operators, e.g. ``{"debt.invoice_number":
+        {"$in": [...]}}``; ``sort`` e.g. ``"-_created"``; ``max_results`` the
+        page size (at most 50). Checked before anything is sent.
+        """
         params = list_params(where=where, sort=sort, max_results=max_results, projection=projection)
 
         async def fetch(page_number: int) -> Page[M]:

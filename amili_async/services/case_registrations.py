@@ -9,18 +9,17 @@ from typing import Any
 from .. import _bulk
 from .._bulk import BulkJob, ProgressCallback, RegistrationOutcome
 from .._journal import Journal
-from .._pagination import AsyncPager
 from .._serde import converter
 from .._transport import RequestSpec
 from ..errors import ConflictError
 from ..models._base import parse_request
 from ..models.case_registration import CaseRegistration, NewCaseRegistration
-from ._base import Resource, TimeoutArg
+from ._base import ReadableResource, TimeoutArg
 
 __all__ = ["CaseRegistrations"]
 
 
-class CaseRegistrations(Resource[CaseRegistration]):
+class CaseRegistrations(ReadableResource[CaseRegistration]):
     """Register cases (one per debt) and read registrations back."""
 
     path = "/case--registrations"
@@ -156,18 +155,3 @@ class CaseRegistrations(Resource[CaseRegistration]):
                 path=self.path,
             )
         return None
-
-    async def get(self, registration_id: str, *, timeout: TimeoutArg = None) -> CaseRegistration:
-        """Read one registration."""
-        return await self._get_one(registration_id, projection=None, timeout=timeout)
-
-    def list(
-        self,
-        *,
-        where: Mapping[str, Any] | str | None = None,
-        sort: str | None = None,
-        max_results: int | None = None,
-        timeout: TimeoutArg = None,
-    ) -> AsyncPager[CaseRegistration]:
-        """Iterate over registrations, page by page (``where`` is the API's JSON filter)."""
-        return self._list(where=where, sort=sort, max_results=max_results, timeout=timeout)

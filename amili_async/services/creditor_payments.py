@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._pagination import AsyncPager
 from .._serde import converter
 from .._transport import RequestSpec
 from ..models._base import parse_request
 from ..models.creditor_payment import CreditorPayment, NewCreditorPayment
-from ._base import Resource, TimeoutArg
+from ._base import ReadableResource, TimeoutArg
 
 __all__ = ["CreditorPayments"]
 
 
-class CreditorPayments(Resource[CreditorPayment]):
+class CreditorPayments(ReadableResource[CreditorPayment]):
     """Register creditor payments and read them back."""
 
     path = "/creditor--payments"
@@ -53,18 +52,3 @@ class CreditorPayments(Resource[CreditorPayment]):
             existing: CreditorPayment = result.existing
             return existing
         return self._parse(result.data)
-
-    async def get(self, payment_id: str, *, timeout: TimeoutArg = None) -> CreditorPayment:
-        """Read one creditor payment."""
-        return await self._get_one(payment_id, projection=None, timeout=timeout)
-
-    def list(
-        self,
-        *,
-        where: Mapping[str, Any] | str | None = None,
-        sort: str | None = None,
-        max_results: int | None = None,
-        timeout: TimeoutArg = None,
-    ) -> AsyncPager[CreditorPayment]:
-        """Iterate over creditor payments, page by page."""
-        return self._list(where=where, sort=sort, max_results=max_results, timeout=timeout)
