@@ -13,7 +13,7 @@ from ._auth import StaticKey, TokenProvider
 from ._clock import Clock, SystemClock
 from ._ratelimit import RateLimit, RateLimiter
 from ._retry import RetryPolicy
-from ._transport import ApiResult, Pipeline, RequestSpec
+from ._transport import ApiResult, Pipeline, PoolShards, RequestSpec, environment_proxies
 from .errors import ConfigurationError
 from .services import CaseRegistrations, Cases, CreditorPayments, Media
 
@@ -103,6 +103,11 @@ class AmiliClient:
                 max_connections=self._rate_limit.max_concurrency,
                 max_keepalive_connections=min(self._rate_limit.max_concurrency, 50),
             )
+        if transport is None and not environment_proxies():
+            # httpx's own transport, spread over several small connection pools
+            # (one large pool costs milliseconds of CPU per request under load).
+            # With a proxy configured httpx's default stays, as it alone applies it.
+            transport = PoolShards(limits)
         http = httpx.AsyncClient(
             base_url=url,
             timeout=self._timeout,

@@ -10,6 +10,7 @@ import httpx
 from .._pagination import AsyncPager, Page, list_params, parse_page
 from .._serde import converter
 from .._transport import ApiResult, RequestSpec
+from ..errors import RequestValidationError
 
 if TYPE_CHECKING:
     from .._client import AmiliClient
@@ -29,12 +30,14 @@ class Resource(Generic[M]):
 
     def __init__(self, client: AmiliClient) -> None:
         self._client = client
+        # The model's structure function, looked up once rather than on every parse.
+        self._structure = converter.get_structure_hook(self.model)
 
     async def _send(self, spec: RequestSpec, timeout: TimeoutArg = None) -> ApiResult:
         return await self._client._send(spec, timeout)
 
     def _parse(self, data: Any) -> M:
-        return converter.structure(data, self.model)
+        return self._structure(data, self.model)  # type: ignore[no-any-return]
 
 
 class ReadableResource(Resource[M]):
@@ -84,7 +87,5 @@ class ReadableResource(Resource[M]):
 
 
 def _check_id(resource_id: str) -> None:
-    from ..errors import RequestValidationError
-
     if not isinstance(resource_id, str) or not resource_id.strip() or "/" in resource_id:
         raise RequestValidationError({"id": f"not a resource id: {resource_id!r}"})
