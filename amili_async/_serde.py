@@ -18,7 +18,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any, TypeVar
+from json.encoder import encode_basestring as _quote
+from types import NoneType, UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -41,6 +43,7 @@ API_NAME = "amili_api_name"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NUMBER = {name: number for number, name in enumerate(_MONTHS, start=1)}
+_MONTH_DIGITS = {name: f"{number:02d}" for name, number in _MONTH_NUMBER.items()}
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -69,6 +72,26 @@ def parse_http_date(text: str) -> datetime:
     weekday name, which carries no information.
     """
     parts = text.split()
+    # Fast path for the form the API sends ("Mon, 07 Jul 2025 00:00:00 GMT"), handed
+    # to the C ISO parser; anything else, or an impossible date, takes the general
+    # path below, which gives the same result or the friendly error.
+    if len(parts) == 6 and parts[5] == "GMT":
+        _, day_text, month_name, year_text, clock, _ = parts
+        month_digits = _MONTH_DIGITS.get(month_name)
+        if (
+            month_digits is not None
+            and len(day_text) == 2
+            and len(year_text) == 4
+            and len(clock) == 8
+            and clock[2] == clock[5] == ":"
+            and clock < "24"
+        ):
+            try:
+                return datetime.fromisoformat(
+                    f"{year_text}-{month_digits}-{day_text}T{clock}+00:00"
+                )
+            except ValueError:
+                pass
     try:
         if len(parts) != 6 or parts[5] not in ("GMT", "UTC", "+0000"):
             raise ValueError
@@ -116,10 +139,18 @@ def loads(data: str | bytes) -> Any:
 
 
 def _encode(value: Any, out: list[str]) -> None:
+    # Strings go straight to the C function ``json.dumps(value, ensure_ascii=False)``
+    # ends up calling (json.dumps would build a new encoder for every one of them).
     if isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif value is None or isinstance(value, bool | int):
-        out.append(json.dumps(value))
+        out.append(_quote(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))  # what json.dumps writes, for int subclasses too
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"cannot send a non-finite amount: {value}")
@@ -132,7 +163,7 @@ def _encode(value: Any, out: list[str]) -> None:
         for index, (key, item) in enumerate(value.items()):
             if index:
                 out.append(",")
-            out.append(json.dumps(str(key), ensure_ascii=False))
+            out.append(_quote(str(key)))
             out.append(":")
             _encode(item, out)
         out.append("}")
@@ -155,6 +186,8 @@ def dumps(value: Any) -> bytes:
 
 
 def _structure_datetime(value: Any, _: type) -> datetime:
+    if type(value) is str:  # what the API sends; checked first because it is the usual case
+        return parse_http_date(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime has no time zone; use an aware one")
@@ -167,6 +200,12 @@ def _structure_datetime(value: Any, _: type) -> datetime:
 
 
 def _structure_decimal(value: Any, _: type) -> Decimal:
+    # What ``loads`` produces (a Decimal or a plain int) skips the general checks.
+    kind = type(value)
+    if kind is Decimal and value.is_finite():
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return Decimal(value)
     return to_decimal(value)
 
 
@@ -194,6 +233,118 @@ def _structure_bool(value: Any, _: type) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"expected true or false, got {value!r}")
     return value
+
+
+def _optional_inner(cls: Any) -> Any:
+    """``X`` for ``X | None`` (or ``Optional[X]``); ``None`` for any other type."""
+    if get_origin(cls) not in (Union, UnionType):
+        return None
+    args = get_args(cls)
+    if len(args) != 2 or NoneType not in args:
+        return None
+    return args[0] if args[1] is NoneType else args[1]
+
+
+def _homogeneous_item(cls: Any) -> Any:
+    """``X`` for ``tuple[X, ...]`` with a concrete ``X``; ``None`` for any other type."""
+    if get_origin(cls) is not tuple:
+        return None
+    args = get_args(cls)
+    if len(args) != 2 or args[1] is not Ellipsis or args[0] is Any:
+        return None
+    return args[0]
+
+
+def _optional_structure_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[..., Any]]:
+    """``X | None`` with ``X``'s hook looked up once, not dispatched again for every value.
+
+    Same result as cattrs' generic optional handling, which resolves the hook
+    of ``X`` on each call.
+    """
+
+    def factory(union: Any) -> Callable[..., Any]:
+        inner = _optional_inner(union)
+        hook = conv.get_structure_hook(inner)
+        # The leaf types models are full of skip the second call for the values
+        # the API sends (returning what the hook would return for them anyway).
+        if inner is str:
+
+            def structure_optional_str(value: Any, _: Any) -> Any:
+                if value is None or type(value) is str:
+                    return value
+                return hook(value, inner)
+
+            return structure_optional_str
+        if inner is Decimal and hook is _structure_decimal:
+
+            def structure_optional_decimal(value: Any, _: Any) -> Any:
+                if value is None:
+                    return None
+                if type(value) is Decimal and value.is_finite():
+                    return value
+                return _structure_decimal(value, inner)
+
+            return structure_optional_decimal
+        if inner is datetime and hook is _structure_datetime:
+
+            def structure_optional_datetime(value: Any, _: Any) -> Any:
+                if value is None:
+                    return None
+                if type(value) is str:
+                    return parse_http_date(value)
+                return _structure_datetime(value, inner)
+
+            return structure_optional_datetime
+        if isinstance(inner, type) and issubclass(inner, Enum):
+            members = inner._value2member_map_
+
+            def structure_optional_enum(value: Any, _: Any) -> Any:
+                # A known value is the member ``inner(value)`` would look up; anything
+                # else (unknown values of open enums, wrong types) goes to the hook.
+                if value is None:
+                    return None
+                if type(value) is str:
+                    member = members.get(value)
+                    if member is not None:
+                        return member
+                return hook(value, inner)
+
+            return structure_optional_enum
+
+        def structure_optional(value: Any, _: Any) -> Any:
+            if value is None:
+                return None
+            return hook(value, inner)
+
+        return structure_optional
+
+    return factory
+
+
+def _tuple_structure_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[..., Any]]:
+    """``tuple[X, ...]`` with ``X``'s hook looked up once.
+
+    A JSON list whose items all convert takes the fast path; anything else
+    (another iterable, or an item that fails) goes through cattrs' own tuple
+    handling, so errors carry exactly the same per-index detail as before.
+    """
+    general = conv.get_structure_hook(tuple[object, ...])
+
+    def factory(tup: Any) -> Callable[..., Any]:
+        item = _homogeneous_item(tup)
+        hook = conv.get_structure_hook(item)
+
+        def structure_tuple(value: Any, _: Any) -> Any:
+            if type(value) is list or type(value) is tuple:
+                try:
+                    return tuple([hook(element, item) for element in value])
+                except Exception:  # redone below, for cattrs' detailed error
+                    pass
+            return general(value, tup)
+
+        return structure_tuple
+
+    return factory
 
 
 def _attrs_structure_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Callable[..., Any]]:
@@ -237,6 +388,13 @@ def make_converter() -> cattrs.Converter:
     )
     conv.register_unstructure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, Enum), lambda member: member.value
+    )
+    # Pre-resolved hooks for the two generic shapes every model is full of.
+    conv.register_structure_hook_factory(
+        lambda cls: _optional_inner(cls) is not None, _optional_structure_factory(conv)
+    )
+    conv.register_structure_hook_factory(
+        lambda cls: _homogeneous_item(cls) is not None, _tuple_structure_factory(conv)
     )
     conv.register_structure_hook_factory(attrs.has, _attrs_structure_factory(conv))
     conv.register_unstructure_hook_factory(attrs.has, _attrs_unstructure_factory(conv))
