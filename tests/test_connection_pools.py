@@ -1,0 +1,95 @@
+"""The client's connections, spread over small httpx pools: a user registers and reads at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import anyio
+import httpx
+import pytest
+from support import example
+
+from amili_async import AmiliClient, RateLimit, RetryPolicy
+from amili_async._transport import PoolShards, _split
+from amili_async.errors import ConnectError
+from amili_async.sandbox import Sandbox, SandboxServer
+
+pytestmark = pytest.mark.anyio
+
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Sandbox, str]]:
+    sandbox = Sandbox()
+    with SandboxServer(sandbox, port=0) as server:
+        yield sandbox, server.base_url
+
+
+def test_the_limits_are_divided_between_pools_of_at_most_ten() -> None:
+    assert (
+        PoolShards(httpx.Limits(max_connections=100, max_keepalive_connections=50)).pool_count == 10
+    )
+    assert PoolShards(httpx.Limits(max_connections=7)).pool_count == 1
+    assert PoolShards(httpx.Limits(max_connections=None)).pool_count == 1
+    assert _split(25, 3) == [9, 8, 8]
+    assert _split(None, 2) == [None, None]
+
+
+@pytest.mark.usefixtures("no_proxy")
+async def test_many_concurrent_reads_share_real_connections_and_free_them(
+    served: tuple[Sandbox, str],
+) -> None:
+    sandbox, base_url = served
+    client = AmiliClient(
+        api_key=sandbox.api_key, base_url=base_url, rate_limit=RateLimit(max_concurrency=20)
+    )
+    shards = client._pipeline.http._transport
+    assert isinstance(shards, PoolShards)
+    assert shards.pool_count == 2
+    async with client:
+        registration = await client.case_registrations.create(
+            example("01-case-registration.request.json")
+        )
+        case_id = registration.cases[0]
+        statuses = []
+
+        async def read() -> None:
+            statuses.append((await client.cases.get(case_id)).status)
+
+        async with anyio.create_task_group() as group:
+            for _ in range(40):
+                group.start_soon(read)
+        assert len(statuses) == 40
+        assert shards._in_flight == [0, 0]
+
+
+@pytest.mark.usefixtures("no_proxy")
+async def test_a_failed_connection_frees_its_place_in_the_pool() -> None:
+    client = AmiliClient(api_key="k", base_url="http://127.0.0.1:9")
+    shards = client._pipeline.http._transport
+    assert isinstance(shards, PoolShards)
+    once = client.with_options(retry=RetryPolicy.none())
+    async with client:
+        with pytest.raises(ConnectError):
+            await once.cases.get("68b7f49c7b02934caddab092")
+    assert sum(shards._in_flight) == 0
+
+
+def test_a_configured_proxy_keeps_httpx_default_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    client = AmiliClient(api_key="k")
+    assert not isinstance(client._pipeline.http._transport, PoolShards)
