@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import Enum, StrEnum
 from json.encoder import encode_basestring as _quote
 from types import NoneType, UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -379,13 +379,13 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(datetime, format_http_date)
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_unstructure_hook(Decimal, lambda value: value)
-    # By predicate, not by class: a StrEnum is a str subclass and must reach the enum hook.
-    conv.register_structure_hook_func(lambda cls: cls is str, _structure_str)
+    # A StrEnum is also a str: registering the enum hook on StrEnum, which comes before
+    # str in every StrEnum's MRO, keeps enums out of the strict str hook.
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(StrEnum, _structure_enum)
+    conv.register_structure_hook(Enum, _structure_enum)
     conv.register_structure_hook(int, _structure_int)
     conv.register_structure_hook(bool, _structure_bool)
-    conv.register_structure_hook_func(
-        lambda cls: isinstance(cls, type) and issubclass(cls, Enum), _structure_enum
-    )
     conv.register_unstructure_hook_func(
         lambda cls: isinstance(cls, type) and issubclass(cls, Enum), lambda member: member.value
     )

@@ -88,6 +88,20 @@ def test_checksum_and_currency_reported_when_nested_objects_are_valid() -> None:
     assert "5560269987" not in str(caught.value)
 
 
+def test_wrong_json_types_are_refused_not_coerced() -> None:
+    body = registration()
+    body["customer"]["name"] = 12345
+    body["customer"]["is_company"] = "yes"
+    body["debts"][0]["invoice_due_days_after_invoice_date"] = "31"
+    with pytest.raises(RequestValidationError) as caught:
+        parse_request(NewCaseRegistration, body)
+    assert caught.value.issues == {
+        "customer.name": "expected a string, got int",
+        "customer.is_company": "expected true or false, got 'yes'",
+        "debts.0.invoice_due_days_after_invoice_date": "expected a whole number, got '31'",
+    }
+
+
 def test_empty_debts_and_duplicate_invoice_numbers() -> None:
     with pytest.raises(RequestValidationError) as caught:
         parse_request(NewCaseRegistration, registration(debts=[]))

@@ -117,7 +117,10 @@ class SandboxServer:
         """Bind the listening socket now (so :attr:`base_url` knows the port)."""
         if self._socket is None:
             family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_STREAM)
+            # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only
+            # when the listening socket names its protocol, and without it every
+            # request on a kept-alive connection waits ~40 ms for delayed ACKs.
+            sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((self.host, self.port))
