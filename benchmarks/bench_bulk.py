@@ -20,10 +20,10 @@ sampled around every run: a server that is busy for most of the wall time is
 the bottleneck, and the figures then measure the sandbox, not the clients.
 The client's CPU time is sampled the same way.
 
-The sandbox is served by plain uvicorn (see ``_sandbox_server``), because
-:class:`~amili_async.sandbox.SandboxServer` leaves Nagle's algorithm on for
-accepted connections, which adds ~40 ms to every request on a kept-alive
-connection and would make the sandbox the bottleneck.
+The sandbox app is served by plain uvicorn in that child process (see
+``_sandbox_server``); ``--sandbox-server`` there serves it through
+:class:`~amili_async.sandbox.SandboxServer` instead, which now gives the same
+figures (it sets ``TCP_NODELAY`` on accepted connections, as uvicorn does).
 """
 
 from __future__ import annotations
