@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from attrs import frozen
 
-from ._serde import dumps
+from ._serde import converter, dumps
 from .errors import RequestValidationError
 
 __all__ = ["AsyncPager", "Page", "list_params"]
@@ -47,7 +47,7 @@ def list_params(
                 raise RequestValidationError({"where": f"not valid JSON: {error}"}) from None
             params["where"] = where
         else:
-            params["where"] = dumps(_jsonable(where)).decode()
+            params["where"] = dumps(converter.unstructure(where)).decode()
     if sort is not None:
         params["sort"] = sort
     if max_results is not None:
@@ -57,12 +57,6 @@ def list_params(
     if projection is not None:
         params["projection"] = dumps(dict(projection)).decode()
     return params
-
-
-def _jsonable(value: Any) -> Any:
-    from ._serde import converter
-
-    return converter.unstructure(value)
 
 
 class AsyncPager(Generic[T]):

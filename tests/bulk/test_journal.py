@@ -8,7 +8,7 @@ from typing import Any
 
 import anyio
 import pytest
-from bulk_support import CountingTransport, cases_per_invoice, registration
+from bulk_support import CountingTransport, cases_per_invoice, person_number, registration
 
 from amili_async import (
     AmiliClient,
@@ -243,8 +243,6 @@ async def test_the_journal_keys_items_by_identity_not_position(tmp_path: Path) -
     sandbox_ids = {"account": "a" * 24, "creditor": "c" * 24}
 
     def make(order: list[int]) -> NewCaseRegistration:
-        from bulk_support import person_number
-
         data: dict[str, Any] = {
             **sandbox_ids,
             "customer": {
@@ -274,9 +272,3 @@ async def test_the_journal_keys_items_by_identity_not_position(tmp_path: Path) -
         assert again.previous is not None
         assert again.previous.index == 7
         assert again.previous.state is JournalState.PENDING
-
-
-def person_number(n: int) -> str:
-    from bulk_support import person_number as make
-
-    return make(n)
