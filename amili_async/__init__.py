@@ -14,6 +14,7 @@ an offline simulator of the API for demos and tests.
 """
 
 from . import errors
+from ._api_code import ApiCodeAuth
 from ._auth import AccessToken, RefreshingTokenProvider, StaticKey, TokenProvider
 from ._bulk import (
     BulkJob,
@@ -90,6 +91,7 @@ __all__ = [
     "Address",
     "AmiliClient",
     "AmiliError",
+    "ApiCodeAuth",
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
