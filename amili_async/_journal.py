@@ -39,7 +39,7 @@ from attrs import frozen
 from ._clock import Clock, SystemClock
 from .models.case_registration import CaseRegistration, NewCaseRegistration
 
-__all__ = ["Journal", "JournalEntry", "JournalState", "registration_key"]
+__all__ = ["Claim", "Journal", "JournalEntry", "JournalState", "registration_key"]
 
 _SCHEMA_VERSION = 1
 

@@ -6,8 +6,9 @@ from collections.abc import AsyncIterable, Iterable, Mapping
 from os import PathLike
 from typing import Any
 
-from .. import _bulk
-from .._bulk import BulkJob, ProgressCallback, RegistrationOutcome
+from .._bulk import _registering
+from .._bulk._jobs import BulkJob, ProgressCallback
+from .._bulk._results import RegistrationOutcome
 from .._journal import Journal
 from .._serde import converter
 from .._transport import RequestSpec
@@ -112,16 +113,21 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         registrations still in flight and waits for them; with a journal a
         rerun settles them.
         """
-        return _bulk.create_many(
-            self,
+        calls = _registering.RegistrationCalls(
+            path=self.path,
+            find=lambda new: self.find(new, timeout=timeout),
+            create_or_find=lambda new: self.create_or_find(new, timeout=timeout),
+        )
+        return _registering.create_many(
+            calls,
             items,
+            clock=self._client.clock,
             concurrency=concurrency,
             journal=journal,
             retry_failed=retry_failed,
             lookup_first=lookup_first,
             progress=progress,
             total=total,
-            timeout=timeout,
         )
 
     async def find(

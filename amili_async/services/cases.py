@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterable, Iterable
 
-from .. import _bulk
-from .._bulk import BulkJob, CaseResult, CaseUpdate, ProgressCallback, UntilArg
+from .._bulk import _polling
+from .._bulk._jobs import BulkJob, ProgressCallback
+from .._bulk._polling import UntilArg
+from .._bulk._results import CaseResult, CaseUpdate
 from ..models.case import Case
 from ._base import ReadableResource, TimeoutArg
 
@@ -37,13 +40,13 @@ class Cases(ReadableResource[Case]):
         in input order; ``result.index`` is the position). A case that cannot be
         read is a result with ``error`` set; it does not stop the others.
         """
-        return _bulk.get_many(
-            self,
+        return _polling.get_many(
+            self._reader(timeout),
             case_ids,
+            clock=self._client.clock,
             concurrency=concurrency,
             progress=progress,
             total=total,
-            timeout=timeout,
         )
 
     def watch(
@@ -78,16 +81,16 @@ class Cases(ReadableResource[Case]):
         yields an update with ``error`` set; the case is still followed unless
         the error is final (a 4xx such as 404).
         """
-        return _bulk.watch(
-            self,
+        return _polling.watch(
+            self._reader(timeout),
             case_ids,
+            clock=self._client.clock,
             interval=interval,
             until=until,
             concurrency=concurrency,
             jitter=jitter,
             progress=progress,
             seed=seed,
-            timeout=timeout,
         )
 
     async def wait_for(
@@ -95,23 +98,51 @@ class Cases(ReadableResource[Case]):
         case_id: str,
         *,
         status: UntilArg = None,
-        timeout: float | None = None,
+        max_wait: float | None = None,
         interval: float = 60.0,
         request_timeout: TimeoutArg = None,
+        timeout: float | None = None,
     ) -> Case:
         """Poll one case every ``interval`` seconds until it reaches ``status``; return it.
 
         ``status`` is a status, several, or a predicate on the case (default:
-        closed). ``timeout`` is the most seconds to wait, on the client's
-        clock; past it :class:`~amili_async.errors.WaitTimeoutError` (also a
-        builtin ``TimeoutError``) is raised carrying the case as last seen.
-        ``request_timeout`` applies to each read.
+        closed). ``max_wait`` is the most seconds to wait in all, on the
+        client's clock; past it :class:`~amili_async.errors.WaitTimeoutError`
+        (also a builtin ``TimeoutError``) is raised carrying the case as last
+        seen. ``request_timeout`` applies to each read, like ``timeout=``
+        everywhere else in the SDK.
+
+        ``timeout`` is the old name of ``max_wait``, deprecated: it warns and
+        means the same.
         """
-        return await _bulk.wait_for(
-            self,
+        if timeout is not None:
+            max_wait = _renamed_timeout(timeout, max_wait)
+        return await _polling.wait_for(
+            self._reader(request_timeout),
             case_id,
+            clock=self._client.clock,
             status=status,
-            timeout=timeout,
+            max_wait=max_wait,
             interval=interval,
-            request_timeout=request_timeout,
         )
+
+    def _reader(self, timeout: TimeoutArg) -> _polling.ReadCase:
+        """``get``, with ``timeout`` applied to every read."""
+
+        async def read(case_id: str) -> Case:
+            return await self.get(case_id, timeout=timeout)
+
+        return read
+
+
+def _renamed_timeout(timeout: float, max_wait: float | None) -> float:
+    """``max_wait`` from the deprecated ``wait_for(timeout=)``, with a warning."""
+    if max_wait is not None:
+        raise TypeError("wait_for() takes max_wait= or its old name timeout=, not both")
+    warnings.warn(
+        "cases.wait_for(timeout=) is deprecated: it is the total wait, so it is now called "
+        "max_wait=; timeout= means the time per request everywhere else in the SDK",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return timeout

@@ -8,8 +8,13 @@ from typing import Any
 import anyio
 import httpx
 
-from amili_async._validation import luhn_check_digit
 from amili_async.sandbox import Sandbox
+
+
+def luhn_check_digit(nine: str) -> int:
+    """The Luhn check digit of a nine-digit number, worked out here rather than by the SDK."""
+    weighted = "".join(str(int(digit) * (2 - position % 2)) for position, digit in enumerate(nine))
+    return -sum(int(digit) for digit in weighted) % 10
 
 
 def person_number(n: int) -> str:

@@ -16,6 +16,7 @@ from amili_async import (
     Case,
     CaseStatus,
     CaseUpdate,
+    ConfigurationError,
     NotFoundError,
     WaitTimeoutError,
 )
@@ -146,7 +147,7 @@ async def test_wait_for_returns_the_case_once_it_gets_there(
 ) -> None:
     [case_id] = await register_cases(client, amili_sandbox, 1)
     case = await client.cases.wait_for(
-        case_id, status=CaseStatus.DEBT_COLLECTION, timeout=86400, interval=600
+        case_id, status=CaseStatus.DEBT_COLLECTION, max_wait=86400, interval=600
     )
     assert case.status == CaseStatus.DEBT_COLLECTION
 
@@ -162,9 +163,38 @@ async def test_wait_for_gives_up_on_the_clients_clock(
     [case_id] = await register_cases(client, amili_sandbox, 1)
     start = client.clock.monotonic()
     with pytest.raises(WaitTimeoutError) as caught:
-        await client.cases.wait_for(case_id, status="closed", timeout=7200, interval=900)
+        await client.cases.wait_for(case_id, status="closed", max_wait=7200, interval=900)
     assert isinstance(caught.value, TimeoutError)
     assert caught.value.case_id == case_id
     assert caught.value.last is not None
     assert not caught.value.last.is_closed
     assert client.clock.monotonic() - start == pytest.approx(7200, abs=1)
+
+
+async def test_wait_for_still_takes_its_old_timeout_keyword_with_a_warning(
+    client: AmiliClient, amili_sandbox: SandboxFixture
+) -> None:
+    [case_id] = await register_cases(client, amili_sandbox, 1)
+    start = client.clock.monotonic()
+    with (
+        pytest.warns(DeprecationWarning, match="max_wait") as warned,
+        pytest.raises(WaitTimeoutError),
+    ):
+        await client.cases.wait_for(case_id, timeout=3600, interval=900)
+    assert warned[0].filename == __file__  # the warning points at the caller's line
+    assert client.clock.monotonic() - start == pytest.approx(3600, abs=1)
+    with pytest.raises(TypeError, match="not both"):
+        await client.cases.wait_for(case_id, timeout=60, max_wait=60)
+
+
+async def test_setting_mistakes_are_configuration_errors(client: AmiliClient) -> None:
+    with pytest.raises(ConfigurationError, match="concurrency"):
+        client.cases.get_many(["a"], concurrency=0)
+    with pytest.raises(ConfigurationError, match="interval"):
+        client.cases.watch(["a"], interval=0)
+    with pytest.raises(ConfigurationError, match="jitter"):
+        client.cases.watch(["a"], jitter=1.0)
+    with pytest.raises(ConfigurationError, match="names no status"):
+        client.cases.watch(["a"], until=[])
+    with pytest.raises(ConfigurationError, match="max_wait"):
+        await client.cases.wait_for("a", max_wait=-1)

@@ -15,6 +15,7 @@ from bulk_support import CountingTransport, cases_per_invoice, registration
 from amili_async import (
     AmiliClient,
     BulkProgress,
+    ConfigurationError,
     OutcomeStatus,
     OutcomeUnknownError,
     RegistrationOutcome,
@@ -266,5 +267,5 @@ async def test_a_job_runs_once(client: AmiliClient) -> None:
     assert await collect(job) == []
     with pytest.raises(RuntimeError, match="runs once"):
         await collect(job)
-    with pytest.raises(ValueError, match="concurrency"):
+    with pytest.raises(ConfigurationError, match="concurrency"):
         client.case_registrations.create_many([], concurrency=0)

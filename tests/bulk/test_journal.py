@@ -14,7 +14,6 @@ from amili_async import (
     AmiliClient,
     Journal,
     JournalState,
-    NewCaseRegistration,
     OutcomeStatus,
     OutcomeUnknownError,
     PreviouslyFailedError,
@@ -22,8 +21,6 @@ from amili_async import (
     RequestValidationError,
     ServerError,
 )
-from amili_async._journal import registration_key
-from amili_async._serde import converter
 from amili_async.sandbox.pytest_plugin import SandboxFixture
 
 pytestmark = pytest.mark.anyio
@@ -102,33 +99,6 @@ async def test_a_killed_job_resumes_without_sending_anything_twice(
     assert statuses(third_run) == {"journal": 60}
 
 
-async def test_an_item_left_in_flight_is_looked_up_before_it_is_sent_again(
-    client: AmiliClient,
-    counting: CountingTransport,
-    amili_sandbox: SandboxFixture,
-    tmp_path: Path,
-) -> None:
-    item = registration(amili_sandbox.sandbox, 5, debts=2)
-    landed = await client.case_registrations.create(item)
-    new = converter.structure(item, NewCaseRegistration)
-    async with Journal(tmp_path / "job.sqlite") as journal:
-        await journal.claim(new, 0)
-        await journal.mark_sent(registration_key(new))  # the crash came before the answer
-        posts_before = counting.posts
-
-        [outcome] = await run(client, [item], journal=journal)
-
-        assert outcome.status is OutcomeStatus.ALREADY_REGISTERED
-        assert not outcome.from_journal
-        assert outcome.registration is not None
-        assert outcome.registration.id == landed.id
-        assert counting.posts == posts_before
-        entry = await journal.get(registration_key(new))
-        assert entry is not None
-        assert entry.state is JournalState.CREATED
-        assert entry.cases == landed.cases
-
-
 async def test_failed_items_are_retried_only_when_asked(
     client: AmiliClient,
     counting: CountingTransport,
@@ -160,6 +130,21 @@ async def test_failed_items_are_retried_only_when_asked(
     assert len(sandbox.cases()) == 3
 
 
+async def lose_the_answer(
+    client: AmiliClient, amili_sandbox: SandboxFixture, item: dict[str, Any], journal: Path
+) -> RegistrationOutcome:
+    """Run ``item`` once: it lands, but its answer is lost and so is every lookup."""
+    amili_sandbox.faults.drop_after_commit(method="POST", times=1)
+    lookups_fail = amili_sandbox.faults.error(500, method="GET", path="/case--registrations")
+    [first] = await run(client, [item], journal=journal)
+    amili_sandbox.faults.remove(lookups_fail)
+    assert isinstance(first.error, OutcomeUnknownError)
+    async with Journal(journal) as opened:
+        [entry] = await opened.entries()
+    assert entry.state is JournalState.SENT  # "may have landed": the rerun looks it up first
+    return first
+
+
 async def test_an_unknown_outcome_stays_in_flight_and_the_rerun_settles_it(
     client: AmiliClient,
     counting: CountingTransport,
@@ -167,23 +152,25 @@ async def test_an_unknown_outcome_stays_in_flight_and_the_rerun_settles_it(
     tmp_path: Path,
 ) -> None:
     sandbox = amili_sandbox.sandbox
-    item = registration(sandbox, 9)
+    item = registration(sandbox, 9, debts=2)
     journal = tmp_path / "job.sqlite"
-    amili_sandbox.faults.drop_after_commit(method="POST", times=1)
-    lookups_fail = amili_sandbox.faults.error(500, method="GET", path="/case--registrations")
+    first = await lose_the_answer(client, amili_sandbox, item, journal)
+    [landed] = sandbox.registrations()
 
-    [first] = await run(client, [item], journal=journal)
-    assert isinstance(first.error, OutcomeUnknownError)
-    async with Journal(journal) as opened:
-        [entry] = await opened.entries()
-    assert entry.state is JournalState.SENT
-
-    amili_sandbox.faults.remove(lookups_fail)
     posts_before = counting.posts
     [second] = await run(client, [item], journal=journal)
     assert second.status is OutcomeStatus.ALREADY_REGISTERED
+    assert not second.from_journal
+    assert second.registration is not None
+    assert second.registration.id == landed["_id"]
     assert counting.posts == posts_before
     assert len(sandbox.registrations()) == 1
+    assert first.key is not None
+    async with Journal(journal) as opened:
+        entry = await opened.get(first.key)
+    assert entry is not None
+    assert entry.state is JournalState.CREATED
+    assert entry.cases == second.registration.cases
 
 
 async def test_a_lookup_that_fails_for_an_item_in_flight_does_not_resend(
@@ -193,17 +180,16 @@ async def test_a_lookup_that_fails_for_an_item_in_flight_does_not_resend(
     tmp_path: Path,
 ) -> None:
     item = registration(amili_sandbox.sandbox, 4)
-    new = converter.structure(item, NewCaseRegistration)
-    async with Journal(tmp_path / "job.sqlite") as journal:
-        await journal.claim(new, 0)
-        await journal.mark_sent(registration_key(new))
-        amili_sandbox.faults.error(502, method="GET", path="/case--registrations")
+    journal = tmp_path / "job.sqlite"
+    await lose_the_answer(client, amili_sandbox, item, journal)
+    posts_before = counting.posts
+    amili_sandbox.faults.error(502, method="GET", path="/case--registrations")
 
-        [outcome] = await run(client, [item], journal=journal)
+    [outcome] = await run(client, [item], journal=journal)
 
     assert isinstance(outcome.error, OutcomeUnknownError)
     assert "looking it up failed" in str(outcome.error)
-    assert counting.posts == 0
+    assert counting.posts == posts_before
 
 
 async def test_regrouped_invoices_are_refused_instead_of_registered_twice(
@@ -239,36 +225,23 @@ async def test_lookup_first_finds_what_a_lost_journal_knew(
     assert set(cases_per_invoice(sandbox).values()) == {1}
 
 
-async def test_the_journal_keys_items_by_identity_not_position(tmp_path: Path) -> None:
-    sandbox_ids = {"account": "a" * 24, "creditor": "c" * 24}
+async def test_the_journal_keys_items_by_identity_not_position(
+    client: AmiliClient, amili_sandbox: SandboxFixture, tmp_path: Path
+) -> None:
+    sandbox = amili_sandbox.sandbox
+    item = registration(sandbox, 1, debts=2)
+    reordered = {**item, "debts": item["debts"][::-1]}
+    journal = tmp_path / "job.sqlite"
+    first_run = await run(client, [registration(sandbox, 2), item], journal=journal)
+    [first] = [outcome for outcome in first_run if outcome.index == 1]
 
-    def make(order: list[int]) -> NewCaseRegistration:
-        data: dict[str, Any] = {
-            **sandbox_ids,
-            "customer": {
-                "name": "A",
-                "id_number": person_number(1),
-                "is_company": False,
-                "address": {"address_line_1": "x", "zip_code": "1", "city": "y"},
-            },
-            "debts": [
-                {
-                    "invoice_number": f"I-{i}",
-                    "debt_description": "d",
-                    "invoice_date": "Mon, 07 Jul 2025 00:00:00 GMT",
-                    "capital_to_claim": 10,
-                    "invoice_due_days_after_invoice_date": 1,
-                }
-                for i in order
-            ],
-        }
-        return converter.structure(data, NewCaseRegistration)
+    [again] = await run(client, [reordered], journal=journal)
 
-    assert registration_key(make([1, 2])) == registration_key(make([2, 1]))
-    assert person_number(1) not in registration_key(make([1]))
-    async with Journal(tmp_path / "j.sqlite") as journal:
-        assert (await journal.claim(make([2, 1]), 7)).previous is None
-        again = await journal.claim(make([1, 2]), 0)
-        assert again.previous is not None
-        assert again.previous.index == 7
-        assert again.previous.state is JournalState.PENDING
+    assert again.from_journal
+    assert again.key == first.key
+    assert again.key is not None
+    assert person_number(1) not in again.key
+    async with Journal(journal) as opened:
+        entry = await opened.get(again.key)
+    assert entry is not None
+    assert entry.index == 1  # where the run that registered it found it
