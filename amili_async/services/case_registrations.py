@@ -9,8 +9,8 @@ from typing import Any
 from .. import _bulk
 from .._bulk import BulkJob, ProgressCallback, RegistrationOutcome
 from .._journal import Journal
+from .._pipeline import RequestSpec
 from .._serde import converter
-from .._transport import RequestSpec
 from ..errors import ConflictError
 from ..models._base import parse_request
 from ..models.case_registration import CaseRegistration, NewCaseRegistration
