@@ -2,7 +2,8 @@
 
 A service describes a request (:class:`RequestSpec`); :meth:`Pipeline.request`
 runs it: rate limiter -> token -> httpx -> classify -> retry / refresh /
-reconcile -> typed error. Nothing else in the SDK speaks HTTP.
+reconcile -> typed error. What follows a failure is looked up in one decision
+table (:func:`._decision.decide`). Nothing else in the SDK speaks HTTP.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -12,14 +13,13 @@ from support import example, example_bytes
 
 from amili_async import (
     AmiliClient,
+    ConfigurationError,
     ConnectError,
     ManualClock,
     OutcomeUnknownError,
     RetryPolicy,
     ServerError,
 )
-from amili_async._retry import parse_retry_after
-from amili_async._serde import format_http_date
 
 pytestmark = pytest.mark.anyio
 
@@ -108,7 +108,7 @@ async def test_retry_after_seconds_is_honoured(
 async def test_retry_after_http_date_is_honoured(
     api: respx.MockRouter, respx_client: AmiliClient, clock: ManualClock
 ) -> None:
-    when = format_http_date(clock.now() + timedelta(seconds=30))
+    when = format_datetime(clock.now() + timedelta(seconds=30), usegmt=True)
     api.get(CASE).mock(side_effect=[httpx.Response(503, headers={"Retry-After": when}), OK_CASE])
     await respx_client.cases.get(CASE_ID)
     assert clock.slept == [30.0]
@@ -121,12 +121,20 @@ async def test_retry_after_is_capped(api: respx.MockRouter, clock: ManualClock) 
     assert clock.slept == [5.0]
 
 
-def test_parse_retry_after_forms() -> None:
-    clock = ManualClock()
-    assert parse_retry_after("5", clock.now()) == 5.0
-    assert parse_retry_after(format_http_date(clock.now() - timedelta(seconds=9)), clock.now()) == 0
-    assert parse_retry_after("soon", clock.now()) is None
-    assert parse_retry_after(None, clock.now()) is None
+async def test_retry_after_in_the_past_or_unreadable(
+    api: respx.MockRouter, respx_client: AmiliClient, clock: ManualClock
+) -> None:
+    past = format_datetime(clock.now() - timedelta(seconds=9), usegmt=True)
+    api.get(CASE).mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": past}),
+            httpx.Response(503, headers={"Retry-After": "soon"}),
+            OK_CASE,
+        ]
+    )
+    await respx_client.cases.get(CASE_ID)
+    assert clock.slept[0] == 0.0, "a date already past: no wait"
+    assert 0.0 <= clock.slept[1] <= 1.0, "unreadable: the usual backoff (2nd retry, at most 1 s)"
 
 
 async def test_post_is_retried_when_provably_not_processed(
@@ -228,3 +236,10 @@ async def test_connect_error_on_write_exhausts_attempts(
     with pytest.raises(ConnectError):
         await client.creditor_payments.create(payment())
     assert route.call_count == 3
+
+
+def test_retry_settings_that_cannot_work_are_configuration_errors() -> None:
+    with pytest.raises(ConfigurationError, match="max_attempts"):
+        RetryPolicy(max_attempts=0)
+    with pytest.raises(ConfigurationError, match="initial_backoff"):
+        RetryPolicy(initial_backoff=-1)
