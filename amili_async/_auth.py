@@ -20,6 +20,7 @@ import anyio
 from attrs import field, frozen
 
 from ._clock import Clock, SystemClock
+from .errors import ConfigurationError
 
 __all__ = ["AccessToken", "RefreshingTokenProvider", "StaticKey", "TokenProvider"]
 
@@ -50,11 +51,14 @@ class TokenProvider(Protocol):
 
 
 class StaticKey:
-    """A fixed API key. It cannot be refreshed, so a 401 is final."""
+    """A fixed API key. It cannot be refreshed, so a 401 is final.
+
+    An empty key raises :class:`~amili_async.ConfigurationError`.
+    """
 
     def __init__(self, api_key: str) -> None:
         if not api_key or not api_key.strip():
-            raise ValueError("api_key is empty")
+            raise ConfigurationError("api_key is empty")
         self._api_key = api_key
 
     async def get_token(self) -> str:
@@ -102,7 +106,7 @@ class RefreshingTokenProvider:
         if not isinstance(token, AccessToken):
             raise TypeError("fetch_token must return an AccessToken")
         if token.expires_at.tzinfo is None:
-            raise ValueError("AccessToken.expires_at must be timezone-aware")
+            raise ConfigurationError("AccessToken.expires_at must be timezone-aware")
         self.refresh_count += 1
         self._token = token
         return token.value

@@ -11,9 +11,10 @@ import httpx
 
 from ._auth import StaticKey, TokenProvider
 from ._clock import Clock, SystemClock
+from ._pipeline import ApiResult, Pipeline, RequestSpec
+from ._pool import ShardedPoolTransport, environment_proxies
 from ._ratelimit import RateLimit, RateLimiter
 from ._retry import RetryPolicy
-from ._transport import ApiResult, Pipeline, PoolShards, RequestSpec, environment_proxies
 from .errors import ConfigurationError
 from .services import CaseRegistrations, Cases, CreditorPayments, Media
 
@@ -103,11 +104,12 @@ class AmiliClient:
                 max_connections=self._rate_limit.max_concurrency,
                 max_keepalive_connections=min(self._rate_limit.max_concurrency, 50),
             )
+        self._connection_pool: ShardedPoolTransport | None = None
         if transport is None and not environment_proxies():
             # httpx's own transport, spread over several small connection pools
             # (one large pool costs milliseconds of CPU per request under load).
             # With a proxy configured httpx's default stays, as it alone applies it.
-            transport = PoolShards(limits)
+            transport = self._connection_pool = ShardedPoolTransport(limits)
         http = httpx.AsyncClient(
             base_url=url,
             timeout=self._timeout,
@@ -154,6 +156,16 @@ class AmiliClient:
     def token_provider(self) -> TokenProvider:
         """Where the client's token comes from."""
         return self._pipeline.auth
+
+    @property
+    def connection_pool(self) -> ShardedPoolTransport | None:
+        """The client's own connection pools, for monitoring (``in_flight``, ``pool_count``).
+
+        ``None`` when httpx's transport carries the requests instead: a
+        ``transport=`` was given, or a proxy is configured in the environment.
+        ``with_options`` views share their client's pools.
+        """
+        return self._connection_pool
 
     def with_options(
         self,

@@ -15,6 +15,7 @@ from attrs import field as attr_field
 from attrs import frozen, validators
 
 from ._clock import Clock
+from ._settings import setting
 
 __all__ = ["RateLimit", "RateLimiter"]
 
@@ -26,13 +27,14 @@ class RateLimit:
     ``requests_per_second`` refills the bucket, ``burst`` is its size (how many
     requests may start at once after a quiet spell), ``max_concurrency`` caps
     requests in flight. ``None`` for ``requests_per_second`` means no pacing.
+    A value that cannot work raises :class:`~amili_async.ConfigurationError`.
     """
 
     requests_per_second: float | None = attr_field(
-        default=None, validator=validators.optional(validators.gt(0))
+        default=None, validator=setting(validators.optional(validators.gt(0)))
     )
-    burst: int = attr_field(default=10, validator=validators.ge(1))
-    max_concurrency: int = attr_field(default=100, validator=validators.ge(1))
+    burst: int = attr_field(default=10, validator=setting(validators.ge(1)))
+    max_concurrency: int = attr_field(default=100, validator=setting(validators.ge(1)))
 
 
 class RateLimiter:
@@ -47,11 +49,6 @@ class RateLimiter:
         self._bucket_lock = anyio.Lock()
         self._in_flight = anyio.CapacityLimiter(limit.max_concurrency)
         self._slot = _Slot(self)
-
-    @property
-    def paused_until(self) -> float:
-        """The monotonic time until which the client is paused after a 429."""
-        return self._paused_until
 
     def pause(self, seconds: float) -> None:
         """Hold every request of the client for ``seconds`` from now."""

@@ -1,10 +1,8 @@
-"""What is retried, and how long to wait: :class:`RetryPolicy` and its tenacity glue.
+"""How often and how long to retry: :class:`RetryPolicy` and its tenacity glue.
 
-Reads (replay-safe requests) are retried on connection errors, timeouts, 408,
-429, 500, 502, 503 and 504. Writes are retried only when the server provably
-did not process them: the connection was never made, 429, or 503 with
-``Retry-After``. Waits are exponential with full jitter, capped; a
-``Retry-After`` from the API wins, up to its own cap.
+*What* is retried is the pipeline's decision table (:mod:`._decision`).
+Waits are exponential with full jitter, capped; a ``Retry-After`` from the API
+wins, up to its own cap.
 """
 
 from __future__ import annotations
@@ -19,17 +17,9 @@ from attrs import field, frozen, validators
 
 from ._clock import Clock
 from ._serde import parse_http_date
-from .errors import (
-    APIStatusError,
-    ConnectError,
-    OutcomeUnknownError,
-    RateLimitError,
-    TransportError,
-)
+from ._settings import setting
 
-__all__ = ["RetryPolicy", "is_retryable", "parse_retry_after"]
-
-_RETRYABLE_READ_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+__all__ = ["RetryPolicy", "make_retrying", "parse_retry_after"]
 
 
 @frozen
@@ -39,12 +29,13 @@ class RetryPolicy:
     ``max_attempts`` counts the first try (1 means no retry). The n-th retry
     waits a random time between 0 and ``min(max_backoff, initial_backoff * 2**(n-1))``
     (full jitter), or what ``Retry-After`` says, at most ``max_retry_after``.
+    A value that cannot work raises :class:`~amili_async.ConfigurationError`.
     """
 
-    max_attempts: int = field(default=4, validator=validators.ge(1))
-    initial_backoff: float = field(default=0.5, validator=validators.ge(0))
-    max_backoff: float = field(default=8.0, validator=validators.ge(0))
-    max_retry_after: float = field(default=60.0, validator=validators.ge(0))
+    max_attempts: int = field(default=4, validator=setting(validators.ge(1)))
+    initial_backoff: float = field(default=0.5, validator=setting(validators.ge(0)))
+    max_backoff: float = field(default=8.0, validator=setting(validators.ge(0)))
+    max_retry_after: float = field(default=60.0, validator=setting(validators.ge(0)))
     jitter: bool = True
 
     @classmethod
@@ -71,21 +62,6 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
         return max(0.0, (parse_http_date(value) - now).total_seconds())
     except ValueError:
         return None
-
-
-def is_retryable(error: BaseException, *, replay_safe: bool) -> bool:
-    """Whether the request that raised ``error`` may be sent again."""
-    if isinstance(error, ConnectError):
-        return True
-    if isinstance(error, RateLimitError):
-        return True
-    if isinstance(error, APIStatusError):
-        if error.status_code == 503 and error.retry_after is not None:
-            return True
-        return replay_safe and error.status_code in _RETRYABLE_READ_STATUSES
-    if isinstance(error, TransportError) and not isinstance(error, OutcomeUnknownError):
-        return replay_safe
-    return False
 
 
 class RetryWait(tenacity.wait.wait_base):

@@ -1,4 +1,8 @@
-"""Shared fixtures: both async backends, a manual clock, a client on respx."""
+"""Shared fixtures: both async backends, a manual clock, a client on respx.
+
+``anyio_backend`` here serves every test below ``tests/``; a test module that
+means something else by it (``bulk/test_chaos.py``: asyncio only) overrides it.
+"""
 
 from __future__ import annotations
 
@@ -31,8 +35,8 @@ def api() -> Iterator[respx.MockRouter]:
 
 
 @pytest.fixture
-def client(clock: ManualClock) -> AmiliClient:
-    """A client with a fake key, the manual clock and quick, deterministic retries."""
+def respx_client(clock: ManualClock) -> AmiliClient:
+    """A client for the ``api`` respx routes: a fake key, the manual clock, quick retries."""
     return AmiliClient(
         api_key="sk_test_SECRET_KEY_123",
         clock=clock,

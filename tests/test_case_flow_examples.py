@@ -32,12 +32,12 @@ CASE_ID = "68b7f49c7b02934caddab092"
 
 
 async def test_register_case_sends_the_documented_body_and_parses_the_answer(
-    api: respx.MockRouter, client: AmiliClient
+    api: respx.MockRouter, respx_client: AmiliClient
 ) -> None:
     route = api.post("/case--registrations").respond(
         201, content=example_bytes("01-case-registration.response.json")
     )
-    registration = await client.case_registrations.create(
+    registration = await respx_client.case_registrations.create(
         example("01-case-registration.request.json")
     )
 
@@ -55,7 +55,7 @@ async def test_register_case_sends_the_documented_body_and_parses_the_answer(
 
 
 async def test_register_case_from_models_writes_amounts_and_dates_exactly(
-    api: respx.MockRouter, client: AmiliClient
+    api: respx.MockRouter, respx_client: AmiliClient
 ) -> None:
     route = api.post("/case--registrations").respond(
         201, content=example_bytes("01-case-registration.response.json")
@@ -74,7 +74,7 @@ async def test_register_case_from_models_writes_amounts_and_dates_exactly(
         ),
         debts=[_debt(Decimal("0.1"))],
     )
-    await client.case_registrations.create(model)
+    await respx_client.case_registrations.create(model)
     body = route.calls.last.request.content.decode()
     assert '"capital_to_claim":0.1' in body
     assert '"invoice_date":"Mon, 07 Jul 2025 00:00:00 GMT"' in body
@@ -100,7 +100,7 @@ def _debt(amount: Decimal):  # type: ignore[no-untyped-def]
 
 
 async def test_upload_original_invoice(
-    api: respx.MockRouter, client: AmiliClient, tmp_path: pytest.TempPathFactory
+    api: respx.MockRouter, respx_client: AmiliClient, tmp_path: pytest.TempPathFactory
 ) -> None:
     route = api.post(f"/media--upload/{CASE_ID}").respond(
         201, content=example_bytes("02-media-upload.response.json")
@@ -108,7 +108,7 @@ async def test_upload_original_invoice(
     invoice = tmp_path / "original_invoice.pdf"  # type: ignore[operator]
     invoice.write_bytes(b"%PDF-1.4\n" + b"x" * 12928)
 
-    upload = await client.media.upload(CASE_ID, invoice)
+    upload = await respx_client.media.upload(CASE_ID, invoice)
 
     assert upload.url == example("02-media-upload.response.json")["url"]
     request = route.calls.last.request
@@ -121,11 +121,13 @@ async def test_upload_original_invoice(
     assert b"%PDF-1.4\n" + b"x" * 12928 in body
 
 
-async def test_get_case_in_debt_collection(api: respx.MockRouter, client: AmiliClient) -> None:
+async def test_get_case_in_debt_collection(
+    api: respx.MockRouter, respx_client: AmiliClient
+) -> None:
     api.get(f"/cases/{CASE_ID}").respond(
         200, content=example_bytes("03-case.debt_collection.response.json")
     )
-    case = await client.cases.get(CASE_ID)
+    case = await respx_client.cases.get(CASE_ID)
 
     assert isinstance(case, Case)
     assert case.id == CASE_ID
@@ -189,12 +191,12 @@ async def test_get_case_in_debt_collection(api: respx.MockRouter, client: AmiliC
     assert not case.is_closed
 
 
-async def test_register_creditor_payment(api: respx.MockRouter, client: AmiliClient) -> None:
+async def test_register_creditor_payment(api: respx.MockRouter, respx_client: AmiliClient) -> None:
     route = api.post("/creditor--payments").respond(
         201, content=example_bytes("04-creditor-payment.response.json")
     )
     documented = example("04-creditor-payment.request.json")
-    payment = await client.creditor_payments.create(
+    payment = await respx_client.creditor_payments.create(
         NewCreditorPayment(
             account=documented["account"],
             creditor=documented["creditor"],
@@ -213,9 +215,9 @@ async def test_register_creditor_payment(api: respx.MockRouter, client: AmiliCli
     assert payment.created == datetime(2025, 9, 3, 11, 18, 58, tzinfo=UTC)
 
 
-async def test_closed_case(api: respx.MockRouter, client: AmiliClient) -> None:
+async def test_closed_case(api: respx.MockRouter, respx_client: AmiliClient) -> None:
     api.get(f"/cases/{CASE_ID}").respond(200, content=example_bytes("05-case.closed.response.json"))
-    case = await client.cases.get(CASE_ID)
+    case = await respx_client.cases.get(CASE_ID)
 
     assert case.status is CaseStatus.CLOSED
     assert case.is_closed
@@ -238,7 +240,7 @@ async def test_closed_case(api: respx.MockRouter, client: AmiliClient) -> None:
 
 
 async def test_unknown_values_and_fields_do_not_break_parsing(
-    api: respx.MockRouter, client: AmiliClient
+    api: respx.MockRouter, respx_client: AmiliClient
 ) -> None:
     body = example("03-case.debt_collection.response.json")
     body["status"] = "legal_proceedings"
@@ -246,7 +248,7 @@ async def test_unknown_values_and_fields_do_not_break_parsing(
     body["some_future_field"] = {"nested": [1, 2]}
     api.get(f"/cases/{CASE_ID}").respond(200, json=body)
 
-    case = await client.cases.get(CASE_ID)
+    case = await respx_client.cases.get(CASE_ID)
 
     assert case.status == "legal_proceedings"
     assert isinstance(case.status, CaseStatus)
@@ -254,11 +256,11 @@ async def test_unknown_values_and_fields_do_not_break_parsing(
     assert case.transactions[0].type == "court_fee"
 
 
-async def test_projection_is_sent_as_json(api: respx.MockRouter, client: AmiliClient) -> None:
+async def test_projection_is_sent_as_json(api: respx.MockRouter, respx_client: AmiliClient) -> None:
     route = api.get(f"/cases/{CASE_ID}").respond(
         200, json={"_id": CASE_ID, "state": "debt_collection", "status": "closed"}
     )
-    case = await client.cases.get(CASE_ID, projection={"_id": 1, "state": 1, "status": 1})
+    case = await respx_client.cases.get(CASE_ID, projection={"_id": 1, "state": 1, "status": 1})
     assert json.loads(route.calls.last.request.url.params["projection"]) == {
         "_id": 1,
         "state": 1,

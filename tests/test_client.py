@@ -40,7 +40,7 @@ def test_plain_http_is_allowed_on_loopback(url: str) -> None:
 def test_exactly_one_credential() -> None:
     with pytest.raises(ConfigurationError, match="exactly one"):
         AmiliClient()
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ConfigurationError, match="empty"):
         AmiliClient(api_key="")
 
 
@@ -61,7 +61,8 @@ async def test_timeouts_default_with_options_and_per_call(api: respx.MockRouter)
     assert route.calls.last.request.extensions["timeout"]["read"] == 2.5
     assert fast.retry_policy.max_attempts == 1
     assert client.retry_policy.max_attempts == 4, "the original client keeps its options"
-    assert fast._pipeline is client._pipeline, "views share pool, rate limit and token"
+    assert fast.token_provider is client.token_provider, "views share the token"
+    assert fast.connection_pool is client.connection_pool, "and the connection pools"
 
     await client.cases.get(CASE_ID, timeout=httpx.Timeout(1.0, connect=0.5))
     assert route.calls.last.request.extensions["timeout"]["connect"] == 0.5

@@ -10,7 +10,6 @@ import pytest
 from support import example
 
 from amili_async import AmiliClient, RateLimit, RetryPolicy
-from amili_async._transport import PoolShards, _split
 from amili_async.errors import ConnectError
 from amili_async.sandbox import Sandbox, SandboxServer
 
@@ -39,14 +38,22 @@ def served() -> Iterator[tuple[Sandbox, str]]:
         yield sandbox, server.base_url
 
 
+def pools_for(limits: httpx.Limits) -> tuple[httpx.Limits, ...]:
+    """The limits of each of the pools a client makes for ``limits``."""
+    pool = AmiliClient(api_key="k", limits=limits).connection_pool
+    assert pool is not None
+    assert pool.pool_count == len(pool.pool_limits)
+    return pool.pool_limits
+
+
+@pytest.mark.usefixtures("no_proxy")
 def test_the_limits_are_divided_between_pools_of_at_most_ten() -> None:
-    assert (
-        PoolShards(httpx.Limits(max_connections=100, max_keepalive_connections=50)).pool_count == 10
-    )
-    assert PoolShards(httpx.Limits(max_connections=7)).pool_count == 1
-    assert PoolShards(httpx.Limits(max_connections=None)).pool_count == 1
-    assert _split(25, 3) == [9, 8, 8]
-    assert _split(None, 2) == [None, None]
+    assert len(pools_for(httpx.Limits(max_connections=100, max_keepalive_connections=50))) == 10
+    assert len(pools_for(httpx.Limits(max_connections=7))) == 1
+    assert len(pools_for(httpx.Limits(max_connections=None))) == 1
+    pools = pools_for(httpx.Limits(max_connections=25, max_keepalive_connections=None))
+    assert [pool.max_connections for pool in pools] == [9, 8, 8]
+    assert [pool.max_keepalive_connections for pool in pools] == [None, None, None]
 
 
 @pytest.mark.usefixtures("no_proxy")
@@ -57,9 +64,9 @@ async def test_many_concurrent_reads_share_real_connections_and_free_them(
     client = AmiliClient(
         api_key=sandbox.api_key, base_url=base_url, rate_limit=RateLimit(max_concurrency=20)
     )
-    shards = client._pipeline.http._transport
-    assert isinstance(shards, PoolShards)
-    assert shards.pool_count == 2
+    pool = client.connection_pool
+    assert pool is not None
+    assert pool.pool_count == 2
     async with client:
         registration = await client.case_registrations.create(
             example("01-case-registration.request.json")
@@ -74,22 +81,22 @@ async def test_many_concurrent_reads_share_real_connections_and_free_them(
             for _ in range(40):
                 group.start_soon(read)
         assert len(statuses) == 40
-        assert shards._in_flight == [0, 0]
+        assert pool.in_flight == 0
 
 
 @pytest.mark.usefixtures("no_proxy")
 async def test_a_failed_connection_frees_its_place_in_the_pool() -> None:
     client = AmiliClient(api_key="k", base_url="http://127.0.0.1:9")
-    shards = client._pipeline.http._transport
-    assert isinstance(shards, PoolShards)
+    pool = client.connection_pool
+    assert pool is not None
     once = client.with_options(retry=RetryPolicy.none())
     async with client:
         with pytest.raises(ConnectError):
             await once.cases.get("68b7f49c7b02934caddab092")
-    assert sum(shards._in_flight) == 0
+    assert pool.in_flight == 0
 
 
 def test_a_configured_proxy_keeps_httpx_default_transport(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     client = AmiliClient(api_key="k")
-    assert not isinstance(client._pipeline.http._transport, PoolShards)
+    assert client.connection_pool is None, "httpx's own transport applies the proxy"

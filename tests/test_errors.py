@@ -65,7 +65,7 @@ async def test_status_classes(
 
 
 async def test_validation_error_carries_the_apis_issues(
-    api: respx.MockRouter, client: AmiliClient
+    api: respx.MockRouter, respx_client: AmiliClient
 ) -> None:
     issues = {"debts.0.capital_to_claim": "must be positive", "customer.name": "required field"}
     api.post("/case--registrations").respond(
@@ -75,23 +75,23 @@ async def test_validation_error_carries_the_apis_issues(
     from support import example
 
     with pytest.raises(UnprocessableEntityError) as caught:
-        await client.case_registrations.create(example("01-case-registration.request.json"))
+        await respx_client.case_registrations.create(example("01-case-registration.request.json"))
     assert caught.value.issues == issues
     assert "debts.0.capital_to_claim: must be positive" in str(caught.value)
 
 
-async def test_documented_401_shape(api: respx.MockRouter, client: AmiliClient) -> None:
+async def test_documented_401_shape(api: respx.MockRouter, respx_client: AmiliClient) -> None:
     api.get(CASE).respond(401, json=eve_error(401, "Please provide proper credentials"))
     with pytest.raises(AuthenticationError, match="Please provide proper credentials"):
-        await client.cases.get("68b7f49c7b02934caddab092")
+        await respx_client.cases.get("68b7f49c7b02934caddab092")
 
 
 async def test_non_json_error_body_still_gives_a_typed_error(
-    api: respx.MockRouter, client: AmiliClient
+    api: respx.MockRouter, respx_client: AmiliClient
 ) -> None:
     api.get(CASE).respond(404, text="<html>not here</html>")
     with pytest.raises(NotFoundError) as caught:
-        await client.cases.get("68b7f49c7b02934caddab092")
+        await respx_client.cases.get("68b7f49c7b02934caddab092")
     assert caught.value.message == "Not Found"
 
 
@@ -103,12 +103,14 @@ async def test_rate_limit_error_carries_retry_after(api: respx.MockRouter) -> No
     assert caught.value.retry_after == 7.0
 
 
-async def test_connection_errors_are_typed(api: respx.MockRouter, client: AmiliClient) -> None:
+async def test_connection_errors_are_typed(
+    api: respx.MockRouter, respx_client: AmiliClient
+) -> None:
     from amili_async import ConnectError, RequestTimeoutError
 
     api.get(CASE).mock(side_effect=httpx.ConnectError("refused"))
     with pytest.raises(ConnectError, match="could not connect"):
-        await client.cases.get("68b7f49c7b02934caddab092")
+        await respx_client.cases.get("68b7f49c7b02934caddab092")
     api.get(CASE).mock(side_effect=httpx.ReadTimeout("slow"))
     with pytest.raises(RequestTimeoutError, match="no answer in time"):
-        await client.cases.get("68b7f49c7b02934caddab092")
+        await respx_client.cases.get("68b7f49c7b02934caddab092")

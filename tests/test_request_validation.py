@@ -147,12 +147,14 @@ def test_payment_needs_exactly_one_of_case_and_invoice_number() -> None:
 
 
 @pytest.mark.anyio
-async def test_nothing_is_sent_for_bad_input(api: respx.MockRouter, client: AmiliClient) -> None:
+async def test_nothing_is_sent_for_bad_input(
+    api: respx.MockRouter, respx_client: AmiliClient
+) -> None:
     route = api.post("/case--registrations").respond(201, json={})
     with pytest.raises(RequestValidationError):
-        await client.case_registrations.create(registration(debts=[]))
+        await respx_client.case_registrations.create(registration(debts=[]))
     with pytest.raises(RequestValidationError):
-        await client.case_registrations.create("not a mapping")  # type: ignore[arg-type]
+        await respx_client.case_registrations.create("not a mapping")  # type: ignore[arg-type]
     assert not route.called
 
 

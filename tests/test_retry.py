@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -12,14 +13,13 @@ from support import example, example_bytes
 
 from amili_async import (
     AmiliClient,
+    ConfigurationError,
     ConnectError,
     ManualClock,
     OutcomeUnknownError,
     RetryPolicy,
     ServerError,
 )
-from amili_async._retry import parse_retry_after
-from amili_async._serde import format_http_date
 
 pytestmark = pytest.mark.anyio
 
@@ -39,12 +39,12 @@ def payment(reference: str | None = "PAY-REF-001") -> dict[str, Any]:
 
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
 async def test_reads_are_retried_on_transient_statuses(
-    api: respx.MockRouter, client: AmiliClient, clock: ManualClock, status: int
+    api: respx.MockRouter, respx_client: AmiliClient, clock: ManualClock, status: int
 ) -> None:
     route = api.get(CASE).mock(
         side_effect=[httpx.Response(status), httpx.Response(status), OK_CASE]
     )
-    case = await client.cases.get(CASE_ID)
+    case = await respx_client.cases.get(CASE_ID)
     assert case.id == CASE_ID
     assert route.call_count == 3
     assert len(clock.slept) == 2
@@ -54,10 +54,10 @@ async def test_reads_are_retried_on_transient_statuses(
     "failure", [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.ReadError("reset")]
 )
 async def test_reads_are_retried_on_connection_errors(
-    api: respx.MockRouter, client: AmiliClient, failure: Exception
+    api: respx.MockRouter, respx_client: AmiliClient, failure: Exception
 ) -> None:
     route = api.get(CASE).mock(side_effect=[failure, OK_CASE])
-    await client.cases.get(CASE_ID)
+    await respx_client.cases.get(CASE_ID)
     assert route.call_count == 2
 
 
@@ -89,28 +89,28 @@ async def test_no_jitter_gives_the_exact_exponential_sequence(
 
 
 async def test_non_retryable_status_is_not_retried(
-    api: respx.MockRouter, client: AmiliClient
+    api: respx.MockRouter, respx_client: AmiliClient
 ) -> None:
     route = api.get(CASE).respond(404)
     with pytest.raises(Exception, match="404"):
-        await client.cases.get(CASE_ID)
+        await respx_client.cases.get(CASE_ID)
     assert route.call_count == 1
 
 
 async def test_retry_after_seconds_is_honoured(
-    api: respx.MockRouter, client: AmiliClient, clock: ManualClock
+    api: respx.MockRouter, respx_client: AmiliClient, clock: ManualClock
 ) -> None:
     api.get(CASE).mock(side_effect=[httpx.Response(429, headers={"Retry-After": "12"}), OK_CASE])
-    await client.cases.get(CASE_ID)
+    await respx_client.cases.get(CASE_ID)
     assert clock.slept == [12.0]
 
 
 async def test_retry_after_http_date_is_honoured(
-    api: respx.MockRouter, client: AmiliClient, clock: ManualClock
+    api: respx.MockRouter, respx_client: AmiliClient, clock: ManualClock
 ) -> None:
-    when = format_http_date(clock.now() + timedelta(seconds=30))
+    when = format_datetime(clock.now() + timedelta(seconds=30), usegmt=True)
     api.get(CASE).mock(side_effect=[httpx.Response(503, headers={"Retry-After": when}), OK_CASE])
-    await client.cases.get(CASE_ID)
+    await respx_client.cases.get(CASE_ID)
     assert clock.slept == [30.0]
 
 
@@ -121,16 +121,24 @@ async def test_retry_after_is_capped(api: respx.MockRouter, clock: ManualClock) 
     assert clock.slept == [5.0]
 
 
-def test_parse_retry_after_forms() -> None:
-    clock = ManualClock()
-    assert parse_retry_after("5", clock.now()) == 5.0
-    assert parse_retry_after(format_http_date(clock.now() - timedelta(seconds=9)), clock.now()) == 0
-    assert parse_retry_after("soon", clock.now()) is None
-    assert parse_retry_after(None, clock.now()) is None
+async def test_retry_after_in_the_past_or_unreadable(
+    api: respx.MockRouter, respx_client: AmiliClient, clock: ManualClock
+) -> None:
+    past = format_datetime(clock.now() - timedelta(seconds=9), usegmt=True)
+    api.get(CASE).mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": past}),
+            httpx.Response(503, headers={"Retry-After": "soon"}),
+            OK_CASE,
+        ]
+    )
+    await respx_client.cases.get(CASE_ID)
+    assert clock.slept[0] == 0.0, "a date already past: no wait"
+    assert 0.0 <= clock.slept[1] <= 1.0, "unreadable: the usual backoff (2nd retry, at most 1 s)"
 
 
 async def test_post_is_retried_when_provably_not_processed(
-    api: respx.MockRouter, client: AmiliClient
+    api: respx.MockRouter, respx_client: AmiliClient
 ) -> None:
     route = api.post("/creditor--payments").mock(
         side_effect=[
@@ -140,7 +148,7 @@ async def test_post_is_retried_when_provably_not_processed(
             httpx.Response(201, content=example_bytes("04-creditor-payment.response.json")),
         ]
     )
-    created = await client.creditor_payments.create(payment())
+    created = await respx_client.creditor_payments.create(payment())
     assert created.id == "68b82422d6fd1d378f18d2e9"
     assert route.call_count == 4
 
@@ -156,11 +164,11 @@ async def test_post_is_retried_when_provably_not_processed(
     ],
 )
 async def test_post_with_unknown_outcome_is_never_blindly_resent(
-    api: respx.MockRouter, client: AmiliClient, failure: Any
+    api: respx.MockRouter, respx_client: AmiliClient, failure: Any
 ) -> None:
     route = api.post("/creditor--payments").mock(side_effect=[failure])
     with pytest.raises(OutcomeUnknownError) as caught:
-        await client.creditor_payments.create(payment(reference=None))
+        await respx_client.creditor_payments.create(payment(reference=None))
     assert route.call_count == 1
     assert caught.value.request_body["amount"] == 2000
     assert caught.value.path == "/creditor--payments"
@@ -168,7 +176,7 @@ async def test_post_with_unknown_outcome_is_never_blindly_resent(
 
 
 async def test_lost_payment_answer_is_reconciled_by_reference(
-    api: respx.MockRouter, client: AmiliClient
+    api: respx.MockRouter, respx_client: AmiliClient
 ) -> None:
     post = api.post("/creditor--payments").mock(side_effect=[httpx.ReadTimeout("lost")])
     stored = {
@@ -180,7 +188,7 @@ async def test_lost_payment_answer_is_reconciled_by_reference(
     lookup = api.get("/creditor--payments").respond(
         200, json={"_items": [stored], "_meta": {"total": 1, "page": 1, "max_results": 50}}
     )
-    created = await client.creditor_payments.create(payment())
+    created = await respx_client.creditor_payments.create(payment())
     assert created.id == "68b82422d6fd1d378f18d2e9"
     assert post.call_count == 1
     where = lookup.calls.last.request.url.params["where"]
@@ -188,7 +196,7 @@ async def test_lost_payment_answer_is_reconciled_by_reference(
 
 
 async def test_lost_registration_answer_is_resent_only_after_lookup_says_absent(
-    api: respx.MockRouter, client: AmiliClient
+    api: respx.MockRouter, respx_client: AmiliClient
 ) -> None:
     post = api.post("/case--registrations").mock(
         side_effect=[
@@ -198,7 +206,7 @@ async def test_lost_registration_answer_is_resent_only_after_lookup_says_absent(
     )
     empty = {"_items": [], "_meta": {"total": 0, "page": 1, "max_results": 50}}
     lookup = api.get("/case--registrations").respond(200, json=empty)
-    registration, found = await client.case_registrations.create_or_find(
+    registration, found = await respx_client.case_registrations.create_or_find(
         example("01-case-registration.request.json")
     )
     assert not found
@@ -212,12 +220,12 @@ async def test_lost_registration_answer_is_resent_only_after_lookup_says_absent(
 
 
 async def test_lookup_failure_raises_outcome_unknown(
-    api: respx.MockRouter, client: AmiliClient
+    api: respx.MockRouter, respx_client: AmiliClient
 ) -> None:
     api.post("/case--registrations").mock(side_effect=[httpx.ReadError("reset")])
     api.get("/case--registrations").respond(404)
     with pytest.raises(OutcomeUnknownError, match="looking it up failed"):
-        await client.case_registrations.create(example("01-case-registration.request.json"))
+        await respx_client.case_registrations.create(example("01-case-registration.request.json"))
 
 
 async def test_connect_error_on_write_exhausts_attempts(
@@ -228,3 +236,10 @@ async def test_connect_error_on_write_exhausts_attempts(
     with pytest.raises(ConnectError):
         await client.creditor_payments.create(payment())
     assert route.call_count == 3
+
+
+def test_retry_settings_that_cannot_work_are_configuration_errors() -> None:
+    with pytest.raises(ConfigurationError, match="max_attempts"):
+        RetryPolicy(max_attempts=0)
+    with pytest.raises(ConfigurationError, match="initial_backoff"):
+        RetryPolicy(initial_backoff=-1)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 
 from .._pagination import AsyncPager, Page, list_params, parse_page
+from .._pipeline import ApiResult, RequestSpec
 from .._serde import converter
-from .._transport import ApiResult, RequestSpec
 from ..errors import RequestValidationError
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from .._bulk import _registering
 from .._bulk._jobs import BulkJob, ProgressCallback
 from .._bulk._results import RegistrationOutcome
 from .._journal import Journal
+from .._pipeline import RequestSpec
 from .._serde import converter
-from .._transport import RequestSpec
 from ..errors import ConflictError
 from ..models._base import parse_request
 from ..models.case_registration import CaseRegistration, NewCaseRegistration

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._pipeline import RequestSpec
 from .._serde import converter
-from .._transport import RequestSpec
 from ..models._base import parse_request
 from ..models.creditor_payment import CreditorPayment, NewCreditorPayment
 from ._base import ReadableResource, TimeoutArg

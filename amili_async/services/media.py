@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from .._transport import FilePart, RequestSpec
+from .._pipeline import FilePart, RequestSpec
 from ..errors import RequestValidationError
 from ..models.media import MediaUpload
 from ._base import Resource, TimeoutArg

@@ -39,6 +39,8 @@ ITEMS = 2000
 CONCURRENCY = 50
 
 
+# Overrides tests/conftest.py's anyio_backend (both backends) on purpose: one
+# backend is enough for this long scenario.
 @pytest.fixture
 def anyio_backend() -> str:
     """The chaos test runs on asyncio only (the unit tests cover trio)."""

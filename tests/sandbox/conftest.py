@@ -1,4 +1,7 @@
-"""Fixtures for the sandbox tests: both async backends, a sandbox that never really sleeps."""
+"""Fixtures for the sandbox tests: a sandbox that never really sleeps.
+
+Both async backends come from ``anyio_backend`` in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,6 @@ from sandbox_support import SleepRecorder
 
 from amili_async._clock import ManualClock
 from amili_async.sandbox import Sandbox
-
-
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    """Run every ``anyio`` test on asyncio and on trio."""
-    return str(request.param)
 
 
 @pytest.fixture

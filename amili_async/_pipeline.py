@@ -2,15 +2,15 @@
 
 A service describes a request (:class:`RequestSpec`); :meth:`Pipeline.request`
 runs it: rate limiter -> token -> httpx -> classify -> retry / refresh /
-reconcile -> typed error. Nothing else in the SDK speaks HTTP.
+reconcile -> typed error. What follows a failure is looked up in one decision
+table (:func:`._decision.decide`). Nothing else in the SDK speaks HTTP.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack
 from typing import IO, Any
 
@@ -20,26 +20,23 @@ from attrs import frozen
 
 from ._auth import TokenProvider
 from ._clock import Clock
+from ._decision import Decision, decide
 from ._ratelimit import RateLimiter
-from ._retry import RetryPolicy, is_retryable, make_retrying, parse_retry_after
+from ._retry import RetryPolicy, make_retrying, parse_retry_after
 from ._serde import dumps, loads
 from ._version import __version__
 from .errors import (
     APIStatusError,
     ConnectError,
     OutcomeUnknownError,
-    RateLimitError,
     RequestTimeoutError,
     TransportError,
     error_class_for_status,
 )
 
-__all__ = ["ApiResult", "FilePart", "Pipeline", "PoolShards", "RequestSpec"]
+__all__ = ["ApiResult", "FilePart", "Pipeline", "RequestSpec"]
 
 logger = logging.getLogger("amili_async")
-
-#: Statuses after which a sent write may or may not have been applied.
-_UNKNOWN_OUTCOME_STATUSES = frozenset({500, 502, 504})
 
 
 @frozen
@@ -83,116 +80,6 @@ class ApiResult:
     headers: httpx.Headers
     existing: Any = None
 
-    @property
-    def reconciled(self) -> bool:
-        """True when the write's answer was lost and the result was found on the server."""
-        return self.existing is not None
-
-
-#: At most this many connections share one httpx connection pool (see :class:`PoolShards`).
-POOL_SHARD_SIZE = 10
-
-
-def _split(total: int | None, parts: int) -> list[int | None]:
-    if total is None:
-        return [None] * parts
-    return [total // parts + (1 if index < total % parts else 0) for index in range(parts)]
-
-
-def environment_proxies() -> bool:
-    """Whether a proxy is configured the way httpx reads it (``HTTP(S)_PROXY``, ``ALL_PROXY``)."""
-    configured = urllib.request.getproxies()
-    return any(configured.get(scheme) for scheme in ("http", "https", "all"))
-
-
-class _ReleasingStream(httpx.AsyncByteStream):
-    """A response body that tells its pool when it is closed (the connection is free then)."""
-
-    def __init__(self, inner: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
-        self._inner = inner
-        self._release: Callable[[], None] | None = release
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            yield chunk
-
-    async def aclose(self) -> None:
-        release, self._release = self._release, None
-        try:
-            await self._inner.aclose()
-        finally:
-            if release is not None:
-                release()
-
-
-class PoolShards(httpx.AsyncBaseTransport):
-    """httpx's default transport, as several small connection pools instead of one large one.
-
-    httpcore's pool looks at every one of its connections (with a ``poll()``
-    on each idle socket) whenever a request starts or ends, and under load it
-    does so several times per request: with 50 requests in flight on one pool
-    that is about 3 ms of CPU per request, more than everything else the client
-    does, and it caps a whole process at a few hundred requests per second.
-    The same connections spread over pools of at most :data:`POOL_SHARD_SIZE`
-    keep every scan short.
-
-    Each request goes to the pool with the fewest requests in flight.
-    ``limits`` is divided between the pools, so the totals are what was asked
-    for. Every pool uses one SSL context, made as httpx makes its own.
-    """
-
-    def __init__(self, limits: httpx.Limits, *, shard_size: int = POOL_SHARD_SIZE) -> None:
-        total = limits.max_connections
-        count = 1 if total is None else max(1, -(-total // shard_size))
-        ssl_context = httpx.create_ssl_context()
-        self._pools = [
-            httpx.AsyncHTTPTransport(
-                verify=ssl_context,
-                limits=httpx.Limits(
-                    max_connections=connections,
-                    max_keepalive_connections=keepalive,
-                    keepalive_expiry=limits.keepalive_expiry,
-                ),
-            )
-            for connections, keepalive in zip(
-                _split(total, count), _split(limits.max_keepalive_connections, count), strict=True
-            )
-        ]
-        self._in_flight = [0] * count
-
-    @property
-    def pool_count(self) -> int:
-        """How many connection pools the connections are spread over."""
-        return len(self._pools)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` through the least busy pool."""
-        in_flight = self._in_flight
-        index = in_flight.index(min(in_flight))
-        in_flight[index] += 1
-
-        def release() -> None:
-            in_flight[index] -= 1
-
-        try:
-            response = await self._pools[index].handle_async_request(request)
-        except BaseException:
-            release()
-            raise
-        if isinstance(response.stream, httpx.AsyncByteStream):
-            response.stream = _ReleasingStream(response.stream, release)
-        else:  # pragma: no cover - httpx's transport always answers with an async stream
-            release()
-        return response
-
-    async def aclose(self) -> None:
-        """Close every pool."""
-        for pool in self._pools:
-            await pool.aclose()
-
-    def __repr__(self) -> str:
-        return f"PoolShards(pools={len(self._pools)}, in_flight={sum(self._in_flight)})"
-
 
 class _NotLandedError(Exception):
     """Reconciliation showed the write did not land: safe to send again."""
@@ -200,6 +87,19 @@ class _NotLandedError(Exception):
     def __init__(self, cause: BaseException) -> None:
         self.cause = cause
         super().__init__(str(cause))
+
+
+def _outcome_unknown(
+    spec: RequestSpec, error: BaseException, why_not_resent: str
+) -> OutcomeUnknownError:
+    """The one way an :class:`OutcomeUnknownError` is made: ``why_not_resent`` ends the message."""
+    return OutcomeUnknownError(
+        f"the request was sent but no usable answer came back, and {why_not_resent}",
+        method=spec.method,
+        path=spec.path,
+        request_body=spec.json,
+        reason=str(error),
+    )
 
 
 def _error_from_response(
@@ -284,8 +184,8 @@ class Pipeline:
 
         def should_retry(error: BaseException) -> bool:
             if isinstance(error, _NotLandedError):
-                return True
-            return is_retryable(error, replay_safe=spec.replay_safe)
+                return True  # RECONCILE found the write absent: sending it again is safe
+            return decide(error, replay_safe=spec.replay_safe).retries
 
         retrying = make_retrying(
             retry,
@@ -318,50 +218,51 @@ class Pipeline:
         try:
             response = await self._send_authenticated(spec, attempt_number, timeout)
         except TransportError as error:
-            if spec.replay_safe or isinstance(error, ConnectError):
-                raise
-            return await self._reconcile(spec, error, retry)
+            return await self._after_failure(spec, error, retry)
         if response.status_code in spec.expected_status:
             data = loads(response.content) if response.content else None
             return ApiResult(response.status_code, data, response.headers)
         retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
         status_error = _error_from_response(response, spec.method, spec.path, retry_after)
-        if isinstance(status_error, RateLimitError):
-            # The whole client pauses; this task's own retry waits the same time.
-            pause = retry_after if retry_after is not None else retry.backoff(1, self._rng)
-            status_error.retry_after = min(pause, retry.max_retry_after)
-            self.limiter.pause(status_error.retry_after)
-        if (not spec.replay_safe and response.status_code in _UNKNOWN_OUTCOME_STATUSES) or (
-            response.status_code == 503 and retry_after is None and not spec.replay_safe
-        ):
-            return await self._reconcile(spec, status_error, retry)
-        raise status_error
+        return await self._after_failure(spec, status_error, retry)
+
+    async def _after_failure(
+        self, spec: RequestSpec, error: APIStatusError | TransportError, retry: RetryPolicy
+    ) -> ApiResult:
+        """Act on the decision table for a failed attempt; whatever is raised, tenacity
+        retries or not by the same table. (A 401 was refreshed and replayed as it was sent.)"""
+        decision = decide(error, replay_safe=spec.replay_safe)
+        if decision is Decision.RECONCILE:
+            return await self._reconcile(spec, error, retry)
+        if decision is Decision.PAUSE_AND_RETRY and isinstance(error, APIStatusError):
+            self._pause_client(error, retry)
+        raise error
+
+    def _pause_client(self, error: APIStatusError, retry: RetryPolicy) -> None:
+        """A 429: the whole client pauses; this task's own retry waits the same time."""
+        pause = error.retry_after if error.retry_after is not None else retry.backoff(1, self._rng)
+        error.retry_after = min(pause, retry.max_retry_after)
+        self.limiter.pause(error.retry_after)
 
     async def _reconcile(
         self, spec: RequestSpec, error: BaseException, retry: RetryPolicy
     ) -> ApiResult:
         """A write was sent and its outcome is unknown: find out before anything is re-sent."""
         if spec.reconcile is None:
-            raise OutcomeUnknownError(
-                "the request was sent but no usable answer came back, and this request "
-                "cannot be looked up, so it was not sent again; check before retrying",
-                method=spec.method,
-                path=spec.path,
-                request_body=spec.json,
-                reason=str(error),
+            raise _outcome_unknown(
+                spec,
+                error,
+                "this request cannot be looked up, so it was not sent again; check before retrying",
             ) from error
         # Give a write that is still being processed a moment to land before looking.
         await self.clock.sleep(retry.backoff(1, self._rng))
         try:
             existing = await spec.reconcile()
         except Exception as lookup_error:
-            raise OutcomeUnknownError(
-                "the request was sent but no usable answer came back, and looking it up "
-                f"failed too ({type(lookup_error).__name__}); it was not sent again",
-                method=spec.method,
-                path=spec.path,
-                request_body=spec.json,
-                reason=str(error),
+            raise _outcome_unknown(
+                spec,
+                error,
+                f"looking it up failed too ({type(lookup_error).__name__}); it was not sent again",
             ) from lookup_error
         if existing is not None:
             logger.info(
@@ -379,7 +280,11 @@ class Pipeline:
         async with self.limiter.slot():
             token = await self.auth.get_token()
             response = await self._send_once(spec, token, attempt_number, timeout)
-            if response.status_code != 401:
+            if (
+                response.status_code in spec.expected_status
+                or decide(response.status_code, replay_safe=spec.replay_safe)
+                is not Decision.REFRESH
+            ):
                 return response
             fresh = await self.auth.refresh(token)
             if fresh is None or fresh == token:
