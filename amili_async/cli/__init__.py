@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from .._version import __version__
+from amili_async import __version__
+
 from . import _demo, _register, _sandbox_cmd, _status, _watch
 from ._common import SubParsers
 

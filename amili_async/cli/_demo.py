@@ -76,8 +76,7 @@ def _history(case: Any) -> str:
 async def run_demo(out: Output) -> None:
     """Run the five steps, printing each step's key facts."""
     from amili_async import AmiliClient
-
-    from ..sandbox import Sandbox
+    from amili_async.sandbox import Sandbox
 
     sandbox = Sandbox()
     client = AmiliClient(

@@ -14,11 +14,10 @@ from typing import Any
 
 import anyio
 
-from .._bulk import CaseResult
-from ..models.case import Case
-from ._common import SubParsers
+from amili_async import Case, CaseResult
+
+from ._common import SubParsers, UsageError
 from ._connect import (
-    UsageError,
     add_connection_arguments,
     connect,
     console,

@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from .._bulk import CaseUpdate
-from ..models.case import Case, CaseStatus
-from ._common import SubParsers
+from amili_async import Case, CaseStatus, CaseUpdate
+
+from ._common import SubParsers, UsageError
 from ._connect import (
     Connection,
-    UsageError,
     add_connection_arguments,
     connect,
     console,
