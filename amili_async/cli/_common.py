@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO, TypeAlias
 
-__all__ = ["Output", "SubParsers", "UsageError"]
+__all__ = ["Output", "SubParsers", "UsageError", "error_message"]
 
 #: The object ``add_subparsers()`` returns, which each subcommand registers itself on.
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -15,6 +15,11 @@ SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 class UsageError(Exception):
     """The command cannot run as asked (exit status 2)."""
+
+
+def error_message(error: BaseException) -> str:
+    """The API's own message of an SDK error (without the status line), else the error's text."""
+    return getattr(error, "message", None) or str(error)
 
 
 class Output:

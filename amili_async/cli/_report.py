@@ -11,6 +11,7 @@ from attrs import define, field
 
 from amili_async import BulkProgress, OutcomeStatus, RegistrationOutcome, RequestValidationError
 
+from ._common import error_message
 from ._rows import RowError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def _reasons(lines: Sequence[int], error: BaseException | None) -> list[str]:
             reasons.append(f"line {where}: {label}{reason}")
         return reasons
     where = ", ".join(str(number) for number in lines)
-    return [f"line {where}: {type(error).__name__}: {getattr(error, 'message', None) or error}"]
+    return [f"line {where}: {type(error).__name__}: {error_message(error)}"]
 
 
 def _issue_lines(lines: Sequence[int], field_path: str) -> Sequence[int]:

@@ -17,6 +17,7 @@ from attrs import frozen
 
 from amili_async import OutcomeStatus, RegistrationOutcome, mask_id_number
 
+from ._common import error_message
 from ._rows import RowError
 
 __all__ = ["ErrorRecord", "ResultLine", "ResultsFile"]
@@ -36,7 +37,7 @@ class ErrorRecord:
         issues = getattr(error, "issues", None)
         return cls(
             type=type(error).__name__,
-            message=getattr(error, "message", None) or str(error),
+            message=error_message(error),
             issues={str(key): str(value) for key, value in issues.items()} if issues else None,
         )
 

@@ -16,7 +16,7 @@ import anyio
 
 from amili_async import Case, CaseResult
 
-from ._common import SubParsers, UsageError
+from ._common import SubParsers, UsageError, error_message
 from ._connect import (
     add_connection_arguments,
     connect,
@@ -102,5 +102,4 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def _error_cells(error: Any) -> list[str]:
-    message = getattr(error, "message", None) or str(error)
-    return [f"[red]{type(error).__name__}[/]", message, "", "", "", "", ""]
+    return [f"[red]{type(error).__name__}[/]", error_message(error), "", "", "", "", ""]
