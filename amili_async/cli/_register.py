@@ -74,7 +74,6 @@ looks up what was in flight, and retries failures only with
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -139,16 +138,12 @@ def _positive_int(text: str) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    try:
-        file_format = format_of(args.file, args.format)
-        if not args.file.is_file():
-            raise UsageError(f"no such file: {args.file}")
-        if args.retry_failed and args.journal is None:
-            raise UsageError("--retry-failed needs --journal (failures are known from it)")
-        return anyio.run(_run, args, file_format)
-    except UsageError as error:
-        print(f"amili-async register: {error}", file=sys.stderr)
-        return 2
+    file_format = format_of(args.file, args.format)
+    if not args.file.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    if args.retry_failed and args.journal is None:
+        raise UsageError("--retry-failed needs --journal (failures are known from it)")
+    return anyio.run(_run, args, file_format)
 
 
 async def _run(args: argparse.Namespace, file_format: str) -> int:

@@ -9,7 +9,6 @@ status: 0 when every case was read, 1 when some could not be, 2 usage error.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 import anyio
@@ -45,15 +44,11 @@ def register(subparsers: SubParsers) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
-    try:
-        if not args.ids and not args.sandbox:
-            raise UsageError("name at least one case id (or pass --sandbox for demo cases)")
-        if args.concurrency < 1:
-            raise UsageError("--concurrency must be at least 1")
-        return anyio.run(_run, args)
-    except UsageError as error:
-        print(f"amili-async status: {error}", file=sys.stderr)
-        return 2
+    if not args.ids and not args.sandbox:
+        raise UsageError("name at least one case id (or pass --sandbox for demo cases)")
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    return anyio.run(_run, args)
 
 
 def case_row(case: Case) -> list[str]:

@@ -18,7 +18,6 @@ when some could not be followed, 2 usage error.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -74,20 +73,16 @@ def register(subparsers: SubParsers) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
-    try:
-        if not args.ids and not args.sandbox:
-            raise UsageError("name at least one case id (or pass --sandbox for demo cases)")
-        statuses = {status.strip() for status in args.until.split(",") if status.strip()}
-        if not statuses:
-            raise UsageError("--until names no status")
-        if args.interval is not None and args.interval <= 0:
-            raise UsageError("--interval must be greater than 0")
-        if args.concurrency < 1:
-            raise UsageError("--concurrency must be at least 1")
-        return anyio.run(_run, args, statuses)
-    except UsageError as error:
-        print(f"amili-async watch: {error}", file=sys.stderr)
-        return 2
+    if not args.ids and not args.sandbox:
+        raise UsageError("name at least one case id (or pass --sandbox for demo cases)")
+    statuses = {status.strip() for status in args.until.split(",") if status.strip()}
+    if not statuses:
+        raise UsageError("--until names no status")
+    if args.interval is not None and args.interval <= 0:
+        raise UsageError("--interval must be greater than 0")
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    return anyio.run(_run, args, statuses)
 
 
 async def _run(args: argparse.Namespace, statuses: set[str]) -> int:
