@@ -30,6 +30,7 @@ from ._journal import Journal, JournalEntry, JournalState
 from ._pagination import AsyncPager, Page
 from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
+from ._validation import compact_id_number, mask_id_number
 from ._version import __version__
 from .errors import (
     AmiliError,
@@ -157,5 +158,7 @@ __all__ = [
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "__version__",
+    "compact_id_number",
     "errors",
+    "mask_id_number",
 ]

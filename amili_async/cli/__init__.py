@@ -2,18 +2,21 @@
 
 Each subcommand lives in its own module with a ``register(subparsers)``
 function that adds its parser and sets ``handler`` (a function taking the
-parsed arguments and returning the exit status). To add a subcommand, write
-the module and list its ``register`` in :data:`COMMANDS`.
+parsed arguments and returning the exit status; it raises ``UsageError`` when
+the command cannot run as asked). To add a subcommand, write the module and
+list its ``register`` in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 
-from .._version import __version__
+from amili_async import __version__
+
 from . import _demo, _register, _sandbox_cmd, _status, _watch
-from ._common import SubParsers
+from ._common import SubParsers, UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -34,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tools for the Amili debt-collection API: an offline sandbox and a demo.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
     for register in COMMANDS:
         register(subparsers)
     return parser
@@ -50,5 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return handler(args)
+    except UsageError as error:
+        print(f"{parser.prog} {args.command}: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130

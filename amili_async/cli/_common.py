@@ -1,4 +1,4 @@
-"""Small things every subcommand shares: the subparser type and friendly output."""
+"""Small things every subcommand shares: the subparser type, usage errors and friendly output."""
 
 from __future__ import annotations
 
@@ -7,10 +7,19 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO, TypeAlias
 
-__all__ = ["Output", "SubParsers"]
+__all__ = ["Output", "SubParsers", "UsageError", "error_message"]
 
 #: The object ``add_subparsers()`` returns, which each subcommand registers itself on.
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class UsageError(Exception):
+    """The command cannot run as asked (exit status 2)."""
+
+
+def error_message(error: BaseException) -> str:
+    """The API's own message of an SDK error (without the status line), else the error's text."""
+    return getattr(error, "message", None) or str(error)
 
 
 class Output:

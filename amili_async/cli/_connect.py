@@ -18,18 +18,22 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
-from .._client import DEFAULT_BASE_URL, AmiliClient
-from .._ratelimit import RateLimit
-from .._retry import RetryPolicy
-from .._validation import mask_id_number
-from ..errors import ConfigurationError
+from amili_async import (
+    DEFAULT_BASE_URL,
+    AmiliClient,
+    ConfigurationError,
+    RateLimit,
+    RetryPolicy,
+    mask_id_number,
+)
+
+from ._common import UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 __all__ = [
     "Connection",
-    "UsageError",
     "add_connection_arguments",
     "connect",
     "console",
@@ -40,10 +44,6 @@ __all__ = [
 #: Environment variables the commands read.
 API_KEY_ENV = "AMILI_API_KEY"
 BASE_URL_ENV = "AMILI_BASE_URL"
-
-
-class UsageError(Exception):
-    """The command cannot run as asked (exit status 2)."""
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,7 +100,7 @@ async def connect(args: argparse.Namespace, *, concurrency: int = 10) -> AsyncIt
         max_concurrency=max(concurrency, 10),
     )
     if args.sandbox:
-        from ..sandbox import Sandbox
+        from amili_async.sandbox import Sandbox
 
         sandbox = Sandbox()
         client = AmiliClient(

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import argparse
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 import anyio
 
+from amili_async import AmiliClient
+
 from ._common import Output, SubParsers
+
+if TYPE_CHECKING:
+    from amili_async import Case
+    from amili_async.sandbox import Sandbox
 
 __all__ = ["invoice_pdf", "register", "run_demo"]
 
@@ -67,7 +73,7 @@ def invoice_pdf(invoice_number: str, amount: str) -> bytes:
     return bytes(out)
 
 
-def _history(case: Any) -> str:
+def _history(case: Case) -> str:
     return " -> ".join(
         f"{entry.status} ({entry.status_date:%d %b %H:%M})" for entry in case.status_history
     )
@@ -75,9 +81,7 @@ def _history(case: Any) -> str:
 
 async def run_demo(out: Output) -> None:
     """Run the five steps, printing each step's key facts."""
-    from amili_async import AmiliClient
-
-    from ..sandbox import Sandbox
+    from amili_async.sandbox import Sandbox  # the sandbox extra, needed only here
 
     sandbox = Sandbox()
     client = AmiliClient(
@@ -87,101 +91,123 @@ async def run_demo(out: Output) -> None:
         clock=sandbox.clock,
     )
     async with client:
-        out.title("1. Register a debt (POST /case--registrations)")
-        registration = await client.case_registrations.create(
-            {
-                "account": sandbox.account_id,
-                "creditor": sandbox.creditor_id,
-                "first_action": "debt_collection",
-                "currency": "SEK",
-                "customer": {
-                    "name": "ACME Inc.",
-                    "id_number": "5560269986",
-                    "is_company": True,
-                    "address": {
-                        "address_line_1": "Storgatan 42",
-                        "zip_code": "12345",
-                        "city": "Stockholm",
-                        "country": "SE",
-                    },
-                },
-                "debts": [
-                    {
-                        "invoice_number": INVOICE_NUMBER,
-                        "debt_description": "Services",
-                        "invoice_date": "Mon, 07 Jul 2025 00:00:00 GMT",
-                        "capital_to_claim": Decimal("2000.0"),
-                        "invoice_due_days_after_invoice_date": 31,
-                    }
-                ],
-            }
-        )
-        case_id = registration.cases[0]
-        out.facts(
-            [
-                ("Registration", registration.id),
-                ("Case", case_id),
-                ("OCR number", registration.ocr_numbers_ocr[0]),
-            ]
-        )
-
-        out.title("2. Upload the original invoice (POST /media--upload/{case})")
-        pdf = invoice_pdf(INVOICE_NUMBER, "2000.00")
-        upload = await client.media.upload(
-            case_id, pdf, filename="original_invoice.pdf", content_type="application/pdf"
-        )
-        out.facts(
-            [
-                ("Uploaded", f"original_invoice.pdf ({len(pdf)} bytes)"),
-                ("Signed URL", upload.url.split("?")[0] + "?..."),
-            ]
-        )
-
-        out.title("3. Two days later: the case is in debt collection (GET /cases/{id})")
+        case_id = await _register_debt(client, sandbox, out)
+        await _upload_invoice(client, case_id, out)
         sandbox.advance(days=2)
-        case = await client.cases.get(case_id)
-        out.facts(
-            [
-                ("Status", case.status),
-                ("State", case.state),
-                ("Status history", _history(case)),
-                ("Remaining capital", f"{case.total_remaining_capital_amount} {case.currency}"),
-                ("Remaining interest", f"{case.total_remaining_interest_amount} {case.currency}"),
-                ("Remaining total", f"{case.total_remaining_transaction_amount} {case.currency}"),
-                (
-                    "Invoice on file",
-                    case.original_invoice.filename if case.original_invoice else "-",
-                ),
-            ]
-        )
-
-        out.title("4. The customer paid the creditor (POST /creditor--payments)")
-        payment = await client.creditor_payments.create(
-            {
-                "account": sandbox.account_id,
-                "creditor": sandbox.creditor_id,
-                "case": case_id,
-                "currency": "SEK",
-                "amount": Decimal("2000.0"),
-                "bank_transaction_date": "Wed, 03 Sep 2025 08:00:00 GMT",
-                "creditor_payment_reference": "PAY-REF-001",
-                "origin": "creditor_system",
-            }
-        )
-        out.facts([("Payment", payment.id), ("Payment status", payment.payment_status)])
-
-        out.title("5. The case is closed (GET /cases/{id})")
-        case = await client.cases.get(case_id)
-        out.facts(
-            [
-                ("Status", case.status),
-                ("Close reason", case.closed.reason if case.closed else "-"),
-                (
-                    "Closed at",
-                    f"{case.closed.close_date:%a, %d %b %Y %H:%M:%S} GMT" if case.closed else "-",
-                ),
-                ("Remaining total", f"{case.total_remaining_transaction_amount} {case.currency}"),
-                ("Transactions", len(case.transactions)),
-            ]
-        )
+        await _show_collection(client, case_id, out)
+        await _register_payment(client, sandbox, case_id, out)
+        await _show_closed(client, case_id, out)
     out.line("Done: registered, uploaded, collected, paid and closed, all offline.")
+
+
+async def _register_debt(client: AmiliClient, sandbox: Sandbox, out: Output) -> str:
+    """Step 1; returns the case id."""
+    out.title("1. Register a debt (POST /case--registrations)")
+    registration = await client.case_registrations.create(
+        {
+            "account": sandbox.account_id,
+            "creditor": sandbox.creditor_id,
+            "first_action": "debt_collection",
+            "currency": "SEK",
+            "customer": {
+                "name": "ACME Inc.",
+                "id_number": "5560269986",
+                "is_company": True,
+                "address": {
+                    "address_line_1": "Storgatan 42",
+                    "zip_code": "12345",
+                    "city": "Stockholm",
+                    "country": "SE",
+                },
+            },
+            "debts": [
+                {
+                    "invoice_number": INVOICE_NUMBER,
+                    "debt_description": "Services",
+                    "invoice_date": "Mon, 07 Jul 2025 00:00:00 GMT",
+                    "capital_to_claim": Decimal("2000.0"),
+                    "invoice_due_days_after_invoice_date": 31,
+                }
+            ],
+        }
+    )
+    case_id = registration.cases[0]
+    out.facts(
+        [
+            ("Registration", registration.id),
+            ("Case", case_id),
+            ("OCR number", registration.ocr_numbers_ocr[0]),
+        ]
+    )
+    return case_id
+
+
+async def _upload_invoice(client: AmiliClient, case_id: str, out: Output) -> None:
+    """Step 2."""
+    out.title("2. Upload the original invoice (POST /media--upload/{case})")
+    pdf = invoice_pdf(INVOICE_NUMBER, "2000.00")
+    upload = await client.media.upload(
+        case_id, pdf, filename="original_invoice.pdf", content_type="application/pdf"
+    )
+    out.facts(
+        [
+            ("Uploaded", f"original_invoice.pdf ({len(pdf)} bytes)"),
+            ("Signed URL", upload.url.split("?")[0] + "?..."),
+        ]
+    )
+
+
+async def _show_collection(client: AmiliClient, case_id: str, out: Output) -> None:
+    """Step 3 (once the sandbox's clock has moved on two days)."""
+    out.title("3. Two days later: the case is in debt collection (GET /cases/{id})")
+    case = await client.cases.get(case_id)
+    out.facts(
+        [
+            ("Status", case.status),
+            ("State", case.state),
+            ("Status history", _history(case)),
+            ("Remaining capital", f"{case.total_remaining_capital_amount} {case.currency}"),
+            ("Remaining interest", f"{case.total_remaining_interest_amount} {case.currency}"),
+            ("Remaining total", f"{case.total_remaining_transaction_amount} {case.currency}"),
+            (
+                "Invoice on file",
+                case.original_invoice.filename if case.original_invoice else "-",
+            ),
+        ]
+    )
+
+
+async def _register_payment(
+    client: AmiliClient, sandbox: Sandbox, case_id: str, out: Output
+) -> None:
+    """Step 4."""
+    out.title("4. The customer paid the creditor (POST /creditor--payments)")
+    payment = await client.creditor_payments.create(
+        {
+            "account": sandbox.account_id,
+            "creditor": sandbox.creditor_id,
+            "case": case_id,
+            "currency": "SEK",
+            "amount": Decimal("2000.0"),
+            "bank_transaction_date": "Wed, 03 Sep 2025 08:00:00 GMT",
+            "creditor_payment_reference": "PAY-REF-001",
+            "origin": "creditor_system",
+        }
+    )
+    out.facts([("Payment", payment.id), ("Payment status", payment.payment_status)])
+
+
+async def _show_closed(client: AmiliClient, case_id: str, out: Output) -> None:
+    """Step 5."""
+    out.title("5. The case is closed (GET /cases/{id})")
+    case = await client.cases.get(case_id)
+    closed = case.closed
+    out.facts(
+        [
+            ("Status", case.status),
+            ("Close reason", closed.reason if closed else "-"),
+            ("Closed at", f"{closed.close_date:%a, %d %b %Y %H:%M:%S} GMT" if closed else "-"),
+            ("Remaining total", f"{case.total_remaining_transaction_amount} {case.currency}"),
+            ("Transactions", len(case.transactions)),
+        ]
+    )

@@ -70,7 +70,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ..sandbox import RealtimeClock, Sandbox, SandboxServer
+    from amili_async.sandbox import RealtimeClock, Sandbox, SandboxServer
 
     clock = RealtimeClock() if args.realtime else None
     sandbox = Sandbox(clock=clock, seed=args.seed, reference_rate=args.reference_rate)

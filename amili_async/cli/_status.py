@@ -9,16 +9,14 @@ status: 0 when every case was read, 1 when some could not be, 2 usage error.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 import anyio
 
-from .._bulk import CaseResult
-from ..models.case import Case
-from ._common import SubParsers
+from amili_async import Case, CaseResult
+
+from ._common import SubParsers, UsageError, error_message
 from ._connect import (
-    UsageError,
     add_connection_arguments,
     connect,
     console,
@@ -46,15 +44,11 @@ def register(subparsers: SubParsers) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
-    try:
-        if not args.ids and not args.sandbox:
-            raise UsageError("name at least one case id (or pass --sandbox for demo cases)")
-        if args.concurrency < 1:
-            raise UsageError("--concurrency must be at least 1")
-        return anyio.run(_run, args)
-    except UsageError as error:
-        print(f"amili-async status: {error}", file=sys.stderr)
-        return 2
+    if not args.ids and not args.sandbox:
+        raise UsageError("name at least one case id (or pass --sandbox for demo cases)")
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    return anyio.run(_run, args)
 
 
 def case_row(case: Case) -> list[str]:
@@ -103,5 +97,4 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def _error_cells(error: Any) -> list[str]:
-    message = getattr(error, "message", None) or str(error)
-    return [f"[red]{type(error).__name__}[/]", message, "", "", "", "", ""]
+    return [f"[red]{type(error).__name__}[/]", error_message(error), "", "", "", "", ""]

@@ -18,17 +18,16 @@ when some could not be followed, 2 usage error.
 from __future__ import annotations
 
 import argparse
-import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import anyio
 
-from .._bulk import CaseUpdate
-from ..models.case import Case, CaseStatus
-from ._common import SubParsers
+from amili_async import Case, CaseStatus, CaseUpdate
+
+from ._common import SubParsers, UsageError, error_message
 from ._connect import (
     Connection,
-    UsageError,
     add_connection_arguments,
     connect,
     console,
@@ -74,49 +73,73 @@ def register(subparsers: SubParsers) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
-    try:
-        if not args.ids and not args.sandbox:
-            raise UsageError("name at least one case id (or pass --sandbox for demo cases)")
-        statuses = {status.strip() for status in args.until.split(",") if status.strip()}
-        if not statuses:
-            raise UsageError("--until names no status")
-        if args.interval is not None and args.interval <= 0:
-            raise UsageError("--interval must be greater than 0")
-        if args.concurrency < 1:
-            raise UsageError("--concurrency must be at least 1")
-        return anyio.run(_run, args, statuses)
-    except UsageError as error:
-        print(f"amili-async watch: {error}", file=sys.stderr)
-        return 2
+    if not args.ids and not args.sandbox:
+        raise UsageError("name at least one case id (or pass --sandbox for demo cases)")
+    statuses = {status.strip() for status in args.until.split(",") if status.strip()}
+    if not statuses:
+        raise UsageError("--until names no status")
+    if args.interval is not None and args.interval <= 0:
+        raise UsageError("--interval must be greater than 0")
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    return anyio.run(_run, args, statuses)
 
 
 async def _run(args: argparse.Namespace, statuses: set[str]) -> int:
-    from rich.table import Table
-
     out = console(args.plain)
-
-    def reached(case: Case) -> bool:
-        # A closed case changes no more: stop following it whatever --until says.
-        return (case.status is not None and case.status.value in statuses) or case.is_closed
-
+    reached = _reached(statuses)
     async with connect(args, concurrency=args.concurrency) as connection:
         ids = list(args.ids)
         if connection.sandbox is not None and not ids:
             ids = await register_demo_cases(connection)
             out.print(f"Registered {len(ids)} demo cases on the embedded sandbox.")
         interval = args.interval or (SANDBOX_INTERVAL if connection.sandbox else 60.0)
-        final: dict[str, CaseUpdate] = {}
-        paid: set[str] = set()
-        client = connection.client
-        async with client.cases.watch(
-            ids, interval=interval, until=reached, concurrency=args.concurrency
-        ) as updates:
-            async for update in updates:
-                _print_update(out, client.clock.now().strftime("%Y-%m-%d %H:%M"), update)
-                if update.done:
-                    final[update.case_id] = update
-                elif connection.sandbox is not None and update.case is not None:
-                    await _simulated_customer_pays(connection, update.case, paid, out)
+        final = await _follow(
+            connection, ids, interval=interval, until=reached, concurrency=args.concurrency, out=out
+        )
+    return _print_final(out, ids, final, reached)
+
+
+def _reached(statuses: set[str]) -> Callable[[Case], bool]:
+    """Whether a case got where it is awaited: one of ``statuses``, or closed."""
+
+    def reached(case: Case) -> bool:
+        # A closed case changes no more: stop following it whatever --until says.
+        return (case.status is not None and case.status.value in statuses) or case.is_closed
+
+    return reached
+
+
+async def _follow(
+    connection: Connection,
+    ids: list[str],
+    *,
+    interval: float,
+    until: Callable[[Case], bool],
+    concurrency: int,
+    out: Console,
+) -> dict[str, CaseUpdate]:
+    """Print each update until every case is done; return the last update of each case."""
+    final: dict[str, CaseUpdate] = {}
+    paid: set[str] = set()
+    client = connection.client
+    async with client.cases.watch(
+        ids, interval=interval, until=until, concurrency=concurrency
+    ) as updates:
+        async for update in updates:
+            _print_update(out, client.clock.now().strftime("%Y-%m-%d %H:%M"), update)
+            if update.done:
+                final[update.case_id] = update
+            elif connection.sandbox is not None and update.case is not None:
+                await _simulated_customer_pays(connection, update.case, paid, out)
+    return final
+
+
+def _print_final(
+    out: Console, ids: list[str], final: dict[str, CaseUpdate], reached: Callable[[Case], bool]
+) -> int:
+    """Print where each case got; return the exit status (1 when some did not get there)."""
+    from rich.table import Table
 
     table = Table(title="Watched cases")
     for column in ("case", "status", "remaining", "result"):
@@ -139,7 +162,7 @@ async def _run(args: argparse.Namespace, statuses: set[str]) -> int:
 def _print_update(out: Console, when: str, update: CaseUpdate) -> None:
     case = update.case
     if update.error is not None:
-        message = getattr(update.error, "message", None) or str(update.error)
+        message = error_message(update.error)
         line = f"{when}  {update.case_id}  [red]{type(update.error).__name__}: {message}[/]"
     elif case is not None:
         remaining = case.total_remaining_transaction_amount

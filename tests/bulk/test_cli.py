@@ -76,6 +76,51 @@ def test_register_jsonl_with_unreadable_lines(tmp_path: Path) -> None:
     assert unreadable == [2, 4]
 
 
+RESULT_KEYS = [
+    "lines",
+    "outcome",
+    "from_journal",
+    "customer",
+    "invoice_numbers",
+    "registration_id",
+    "case_ids",
+    "ocr_numbers",
+    "error",
+]
+
+
+def test_one_number_spelt_two_ways_is_one_customer_and_every_result_line_has_one_shape(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "rows.csv"
+    header = "customer_id_number,customer_name,address_line_1,zip_code,city,"
+    header += "invoice_number,debt_description,invoice_date,capital_to_claim"
+    rows = [
+        "556026-9986,ACME Inc.,Storgatan 42,12345,Stockholm,INV-1,Services,2025-07-07,2000",
+        '5560269986,ACME Inc.,Storgatan 42,12345,Stockholm,INV-2,Services,2025-07-07,"1250,50"',
+        "8112189876,Anna,Storgatan 1,12345,Stockholm,INV-3,Services,2025-07-07,-5",
+        "7503150000,Bo Berg,Storgatan 2,12345,Stockholm,INV-4,Services,2025-07-07,640,00",
+    ]
+    source.write_text("\n".join([header, *rows]) + "\n")
+    out = tmp_path / "results.jsonl"
+
+    assert main(["register", str(source), "--sandbox", "--plain", "--results", str(out)]) == 1
+
+    records = results(out)
+    assert all(list(record) == RESULT_KEYS for record in records)
+    by_line = {record["lines"][0]: record for record in records}
+    acme, anna, broken = by_line[2], by_line[4], by_line[5]
+    assert acme["lines"] == [2, 3]
+    assert acme["outcome"] == "created"
+    assert acme["customer"] == "556026****"
+    assert anna["error"]["issues"] == {"debts.0.capital_to_claim": "must be greater than 0, got -5"}
+    assert broken["error"] == {
+        "type": "RowError",
+        "message": "more fields than the header has columns",
+        "issues": None,
+    }
+
+
 def test_register_usage_errors_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

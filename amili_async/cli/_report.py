@@ -1,0 +1,175 @@
+"""What ``register`` shows: a progress bar while it runs, and a summary with every problem."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from attrs import define, field
+
+from amili_async import BulkProgress, OutcomeStatus, RegistrationOutcome, RequestValidationError
+
+from ._common import error_message
+from ._rows import RowError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+__all__ = ["ProgressView", "Summary", "print_summary"]
+
+#: Problems printed in the summary; the results file has them all.
+_MOST_PROBLEMS = 50
+
+
+@define
+class Summary:
+    """The counts of a run, and one human line per problem (``line 12: ...``)."""
+
+    registrations: int = 0
+    created: int = 0
+    already_registered: int = 0
+    from_journal: int = 0
+    failed: int = 0
+    unreadable: int = 0
+    failures: list[str] = field(factory=list)
+
+    def add(self, outcome: RegistrationOutcome, lines: Sequence[int]) -> None:
+        """Count a registration sent from the rows at ``lines``."""
+        self.registrations += 1
+        if outcome.status is OutcomeStatus.CREATED:
+            self.created += 1
+        elif outcome.status is OutcomeStatus.ALREADY_REGISTERED:
+            self.already_registered += 1
+            self.from_journal += outcome.from_journal
+        else:
+            self.failed += 1
+            self.failures.extend(_reasons(lines, outcome.error))
+
+    def add_unreadable(self, row_error: RowError) -> None:
+        """Count a row that could not be read."""
+        self.unreadable += 1
+        self.failures.append(f"line {row_error.line}: {row_error.reason}")
+
+
+def _reasons(lines: Sequence[int], error: BaseException | None) -> list[str]:
+    """Human lines ``line 12: debts.0.capital_to_claim: must be greater than 0``."""
+    if error is None:
+        return []
+    if isinstance(error, RequestValidationError) and error.issues:
+        reasons = []
+        for path, reason in error.issues.items():
+            where = ", ".join(str(number) for number in _issue_lines(lines, path))
+            label = f"{path}: " if path else ""
+            reasons.append(f"line {where}: {label}{reason}")
+        return reasons
+    where = ", ".join(str(number) for number in lines)
+    return [f"line {where}: {type(error).__name__}: {error_message(error)}"]
+
+
+def _issue_lines(lines: Sequence[int], field_path: str) -> Sequence[int]:
+    """The line a per-field issue comes from: ``debts.2...`` is the third row's."""
+    parts = field_path.split(".")
+    if len(parts) > 1 and parts[0] == "debts" and parts[1].isdigit() and int(parts[1]) < len(lines):
+        return [lines[int(parts[1])]]
+    return lines
+
+
+class ProgressView:
+    """A rich progress bar fed from the job's progress callback (plain: nothing drawn)."""
+
+    def __init__(self, console: Console, plain: bool, total: int) -> None:
+        self._progress: Any = None
+        self._task: Any = None
+        if plain:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("[bold]registering"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(
+                "[green]{task.fields[created]} created[/] · "
+                "{task.fields[already]} already · [red]{task.fields[failed]} failed[/] · "
+                "{task.fields[rate]}"
+            ),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task = self._progress.add_task(
+            "register", total=total, created=0, already=0, failed=0, rate="–/s"
+        )
+        self._started = time.monotonic()
+
+    def __enter__(self) -> ProgressView:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def update(self, snapshot: BulkProgress) -> None:
+        """Show the job's counts and its rate (registrations per real second)."""
+        if self._progress is None:
+            return
+        elapsed = time.monotonic() - self._started
+        rate = f"{snapshot.done / elapsed:.1f}/s" if elapsed > 0 else "–/s"
+        self._progress.update(
+            self._task,
+            completed=snapshot.done,
+            created=snapshot.created,
+            already=snapshot.already_registered,
+            failed=snapshot.failed,
+            rate=rate,
+        )
+
+
+def print_summary(
+    out: Console, summary: Summary, elapsed: float, *, journal: Path | None, results: Path | None
+) -> None:
+    """Print the problems (the first 50) and a table of the counts."""
+    if summary.failures:
+        out.print(f"[bold red]Problems ({len(summary.failures)}):[/]")
+        for reason in summary.failures[:_MOST_PROBLEMS]:
+            out.print(f"  {reason}", markup=False)
+        if len(summary.failures) > _MOST_PROBLEMS:
+            more = len(summary.failures) - _MOST_PROBLEMS
+            out.print(f"  … and {more} more (see --results)", markup=False)
+    out.print(_summary_table(summary, elapsed, journal=journal, results=results))
+
+
+def _summary_table(
+    summary: Summary, elapsed: float, *, journal: Path | None, results: Path | None
+) -> Table:
+    from rich.table import Table
+
+    table = Table(title="Registration summary", show_header=False)
+    table.add_column("what", style="cyan")
+    table.add_column("count", justify="right")
+    table.add_row("registrations", str(summary.registrations))
+    table.add_row("created", str(summary.created))
+    already = str(summary.already_registered)
+    if summary.from_journal:
+        already += f" ({summary.from_journal} from the journal)"
+    table.add_row("already registered", already)
+    table.add_row("failed", str(summary.failed))
+    table.add_row("unreadable rows", str(summary.unreadable))
+    rate = summary.registrations / elapsed if elapsed > 0 else 0.0
+    table.add_row("time", f"{elapsed:.1f} s ({rate:.1f} registrations/s)")
+    if journal is not None:
+        table.add_row("journal", str(journal))
+    if results is not None:
+        table.add_row("results", str(results))
+    return table
