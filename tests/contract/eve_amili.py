@@ -18,6 +18,7 @@ and ``_payment_status``.
 
 from __future__ import annotations
 
+import copy
 import hmac
 import threading
 import warnings
@@ -222,7 +223,7 @@ class EveSettings:
     def eve_config(self) -> dict[str, Any]:
         """The Eve settings dict for these knobs, Amili's fixed choices included."""
         return {
-            "DOMAIN": {name: dict(definition) for name, definition in DOMAIN.items()},
+            "DOMAIN": copy.deepcopy(dict(DOMAIN)),  # Eve fills in defaults in place
             "MONGO_DBNAME": "amili_contract",
             "PAGINATION_LIMIT": 100,  # Amili: "default: 25, max: 100" (Eve: 50)
             "PAGINATION_DEFAULT": 25,
@@ -269,7 +270,9 @@ def _ocr_number(serial: int, now: datetime) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def _new_case(registration: Mapping[str, Any], debt: Mapping[str, Any]) -> dict[str, Any]:
+def _new_case(
+    registration: Mapping[str, Any], debt: Mapping[str, Any], serial: int
+) -> dict[str, Any]:
     """A new case for one debt, shaped like ``03-case.debt_collection.response.json``."""
     now = datetime.now(UTC).replace(microsecond=0)
     customer = registration["customer"]
@@ -294,6 +297,7 @@ def _new_case(registration: Mapping[str, Any], debt: Mapping[str, Any]) -> dict[
         "debtor_name": customer["name"],
         "debtor_id_number": customer["id_number"],
         "currency": registration["currency"],
+        "reference_number": str(48000 + serial),
         "agreement_version": ObjectId(AGREEMENT_VERSION),
         "case_registration": registration["_id"],
         "case_settings": {"interest_rate": {"reference_rate": True}},
@@ -347,20 +351,22 @@ class _RegistrationHooks:
 
     def _register(self, registration: dict[str, Any]) -> None:
         registration["_id"] = ObjectId()  # the cases refer to it before it is stored
-        cases = [_new_case(registration, debt) for debt in registration["debts"]]
+        debts = registration["debts"]
+        with self._lock:
+            serials = range(self._serial + 1, self._serial + 1 + len(debts))
+            self._serial += len(debts)
+        cases = [
+            _new_case(registration, debt, serial)
+            for debt, serial in zip(debts, serials, strict=True)
+        ]
         answer, _, _, status, _ = post_internal("cases", payl=cases, skip_validation=True)
         if status != 201:
             raise RuntimeError(f"storing the cases failed: {answer}")
         items = answer.get("_items", [answer])
         now = datetime.now(UTC)
-        with self._lock:
-            first = self._serial + 1
-            self._serial += len(items)
         registration["_cases"] = [ObjectId(item["_id"]) for item in items]
         registration["_ocr_numbers"] = [ObjectId() for _ in items]
-        registration["_ocr_numbers_ocr"] = [
-            _ocr_number(serial, now) for serial in range(first, first + len(items))
-        ]
+        registration["_ocr_numbers_ocr"] = [_ocr_number(serial, now) for serial in serials]
 
 
 def build_app(settings: EveSettings) -> Eve:
