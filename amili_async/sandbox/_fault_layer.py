@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse, Response
@@ -84,31 +85,55 @@ class FaultLayer:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        method, path = scope["method"], scope["path"]
-        faultable = path != "/" and not path.startswith("/_sandbox/")
-        decision = self.faults.decide(method, path) if faultable else None
-        rule = decision.rule if decision else None
-        kind = rule.kind if rule else None
-        fault = kind.value if kind else None
-
-        def log(status: int | None) -> None:
-            self.state.request_log.append(LoggedRequest(method, path, status, fault))
-
-        if decision and decision.latency > 0:
-            await self.sleep(decision.latency)
+        # Read before the app runs: routing may add to the scope.
+        log = partial(self._log, scope["method"], scope["path"])
+        rule = await self._fault_for(scope)
+        kind = rule.kind if rule is not None else None
         if rule is not None and kind is FaultKind.DROP_CONNECTION:
-            log(None)
+            log(kind, None)
             await self._drop(scope, send, ConnectionDropped)
             return
         if rule is not None and kind in (FaultKind.ERROR, FaultKind.RATE_LIMIT):
-            log(rule.status)
+            log(kind, rule.status)
             await _fault_response(rule)(scope, receive, send)
             return
         if kind is FaultKind.EXPIRE_TOKEN:
-            token = Headers(scope=scope).get("x-api-key")
-            if not token or not self.state.expire_token(token):
-                scope[REJECT_CREDENTIALS] = True
+            self._expire_token(scope)
         swallow = kind in (FaultKind.DROP_AFTER_COMMIT, FaultKind.ERROR_AFTER_COMMIT)
+        status = await self._run_app(scope, receive, send, swallow=swallow)
+        if rule is not None and kind is FaultKind.DROP_AFTER_COMMIT:
+            log(kind, None)
+            await self._drop(scope, send, ResponseDropped)
+        elif rule is not None and kind is FaultKind.ERROR_AFTER_COMMIT:
+            log(kind, rule.status)
+            await _fault_response(rule)(scope, receive, send)
+        else:
+            log(kind, status)
+
+    async def _fault_for(self, scope: Scope) -> FaultRule | None:
+        """Draw this request's faults, wait out injected latency; the rule to apply, if any."""
+        path = scope["path"]
+        if path == "/" or path.startswith("/_sandbox/"):
+            return None
+        decision = self.faults.decide(scope["method"], path)
+        if decision.latency > 0:
+            await self.sleep(decision.latency)
+        return decision.rule
+
+    def _log(self, method: str, path: str, kind: FaultKind | None, status: int | None) -> None:
+        fault = kind.value if kind is not None else None
+        self.state.request_log.append(LoggedRequest(method, path, status, fault))
+
+    def _expire_token(self, scope: Scope) -> None:
+        """Expire the request's token now; refuse its credentials if it has none to expire."""
+        token = Headers(scope=scope).get("x-api-key")
+        if not token or not self.state.expire_token(token):
+            scope[REJECT_CREDENTIALS] = True
+
+    async def _run_app(
+        self, scope: Scope, receive: Receive, send: Send, *, swallow: bool
+    ) -> int | None:
+        """Run the app; returns the status it answered (``swallow``: keep it from the client)."""
         statuses: list[int] = []
 
         async def capture(message: Message) -> None:
@@ -118,14 +143,7 @@ class FaultLayer:
                 await send(message)
 
         await self.app(scope, receive, capture)
-        if rule is not None and kind is FaultKind.DROP_AFTER_COMMIT:
-            log(None)
-            await self._drop(scope, send, ResponseDropped)
-        elif rule is not None and kind is FaultKind.ERROR_AFTER_COMMIT:
-            log(rule.status)
-            await _fault_response(rule)(scope, receive, send)
-        else:
-            log(statuses[0] if statuses else None)
+        return statuses[0] if statuses else None
 
     @staticmethod
     async def _drop(scope: Scope, send: Send, signal: type[Exception]) -> None:

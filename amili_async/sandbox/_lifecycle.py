@@ -472,24 +472,29 @@ class Lifecycle:
             )
         _refresh_amounts(record)
         if record.remaining["capital"] <= 0:
-            for kind in ("costs", "interest"):
-                if record.remaining[kind] > 0:
-                    record.doc["transactions"].append(
-                        {
-                            "bank_transaction_date": now,
-                            "registration_date": now,
-                            "origin": "solicitor_system",
-                            "type": kind,
-                            "description_locale_tag": "api.transaction.depreciated",
-                            "amount": _style(kind, -record.remaining[kind]),
-                        }
-                    )
-            _refresh_amounts(record)
-            _set_status(record, "closed", now)
-            record.doc["closed"] = {"close_date": now, "reason": "fully_paid_depreciation"}
-            flow_item = record.doc.pop("next_flow_item", None)
-            if flow_item is not None:
-                record.doc["next_flow_item_on_close"] = flow_item
-            # A closed case listens for nothing any more (example 05 has no event_listeners).
-            record.doc.pop("event_listeners", None)
+            _close_fully_paid(record, now)
         record.touch(now)
+
+
+def _close_fully_paid(record: CaseRecord, now: datetime) -> None:
+    """Write off what interest and costs remain, and close the case."""
+    for kind in ("costs", "interest"):
+        if record.remaining[kind] > 0:
+            record.doc["transactions"].append(
+                {
+                    "bank_transaction_date": now,
+                    "registration_date": now,
+                    "origin": "solicitor_system",
+                    "type": kind,
+                    "description_locale_tag": "api.transaction.depreciated",
+                    "amount": _style(kind, -record.remaining[kind]),
+                }
+            )
+    _refresh_amounts(record)
+    _set_status(record, "closed", now)
+    record.doc["closed"] = {"close_date": now, "reason": "fully_paid_depreciation"}
+    flow_item = record.doc.pop("next_flow_item", None)
+    if flow_item is not None:
+        record.doc["next_flow_item_on_close"] = flow_item
+    # A closed case listens for nothing any more (example 05 has no event_listeners).
+    record.doc.pop("event_listeners", None)
