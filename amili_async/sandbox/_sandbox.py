@@ -160,10 +160,7 @@ class Sandbox:
         Returns the new time. (Moving ``clock`` directly also works: the life
         cycle catches up on the next request or inspection.)
         """
-        with self._state.lock:
-            self.clock.advance(seconds, days=days, hours=hours)
-            self._state.catch_up()
-            return self._state.now()
+        return self._state.advance(days=days, hours=hours, seconds=seconds)
 
     # --- transport ------------------------------------------------------------------
 
@@ -196,8 +193,7 @@ class Sandbox:
     @property
     def request_log(self) -> list[LoggedRequest]:
         """Every request received so far (method, path, status, injected fault), oldest first."""
-        with self._state.lock:
-            return list(self._state.request_log)
+        return self._state.logged_requests()
 
     @property
     def created(self) -> dict[str, int]:

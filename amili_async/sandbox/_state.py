@@ -137,10 +137,12 @@ class SandboxState:
             self.lifecycle.catch_up(now, self.cases.records)
             yield now
 
-    def catch_up(self) -> None:
-        """Run the case life cycle up to the clock's time."""
-        with self.caught_up():
-            pass
+    def advance(self, *, days: float, hours: float, seconds: float) -> datetime:
+        """Move the clock forward and run the life cycle up to then; returns the new time."""
+        with self.lock:
+            self.clock.advance(seconds, days=days, hours=hours)
+            with self.caught_up() as now:
+                return now
 
     # --- accounts and credentials ---------------------------------------------------
 
@@ -280,6 +282,11 @@ class SandboxState:
         """The file behind a signed link, or ``ApiError`` 403 / 404."""
         with self.lock:
             return self.files.signed(key, expires, signature, self.clock.now())
+
+    def logged_requests(self) -> list[LoggedRequest]:
+        """A copy of the request log, oldest first."""
+        with self.lock:
+            return list(self.request_log)
 
     def created_counts(self) -> dict[str, int]:
         """How many documents each collection has had created (stored or not)."""
