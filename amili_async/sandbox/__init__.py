@@ -18,11 +18,12 @@ Sandbox-only HTTP endpoints (authenticated with the static API key):
 ``DELETE /_sandbox/faults/{id}``, ``POST /_sandbox/reset``.
 """
 
+from ._accounts import SandboxAccount, SandboxCreditor
 from ._faults import FaultInjector, FaultKind, FaultRule
 from ._realtime import RealtimeClock
 from ._sandbox import Sandbox
 from ._server import SandboxServer, check_loopback, serve
-from ._state import LoggedRequest, SandboxAccount, SandboxCreditor
+from ._state import LoggedRequest
 from ._transport import SandboxTransport
 
 __all__ = [

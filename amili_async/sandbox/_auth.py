@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from ._errors import ApiError
+from ._files import FILES_PATH
 from ._state import SandboxState
 
 __all__ = ["REJECT_CREDENTIALS", "ApiKeyBackend", "Principal", "on_auth_error"]
@@ -19,7 +20,7 @@ __all__ = ["REJECT_CREDENTIALS", "ApiKeyBackend", "Principal", "on_auth_error"]
 #: Scope key set by the fault layer: refuse this request's credentials once.
 REJECT_CREDENTIALS = "amili_sandbox.reject_credentials"
 
-_PUBLIC_PREFIXES = ("/_sandbox/files/",)
+_PUBLIC_PREFIXES = (FILES_PATH,)
 
 
 class Principal(BaseUser):

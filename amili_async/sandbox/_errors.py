@@ -16,6 +16,7 @@ __all__ = [
     "EveJSONResponse",
     "error_body",
     "insertion_failure",
+    "missing_relation",
     "to_json_ready",
 ]
 
@@ -74,6 +75,11 @@ def error_body(
 def insertion_failure(failed: int) -> str:
     """Eve's 422 message for a POST with ``failed`` invalid documents."""
     return f"Insertion failure: {failed} document(s) contain(s) error(s)"
+
+
+def missing_relation(value: str, resource: str) -> str:
+    """Eve's issue for a reference to a document that does not exist."""
+    return f"value '{value}' must exist in resource '{resource}', field '_id'."
 
 
 class EveJSONResponse(Response):

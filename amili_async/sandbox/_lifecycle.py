@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
@@ -46,6 +47,7 @@ __all__ = [
     "STATEMENT_INTERVAL",
     "CaseRecord",
     "Lifecycle",
+    "Step",
     "capital_style",
     "digest",
     "interest_style",
@@ -334,28 +336,34 @@ def _set_state(record: CaseRecord, state: str, when: datetime) -> None:
     record.doc["latest_state_date"] = when
 
 
+#: A flow step: what happens to a case when its time comes (a bound :class:`Lifecycle` method).
+Step = Callable[[CaseRecord, datetime], None]
+
+
 class Lifecycle:
     """Runs due flow steps in time order and applies payments."""
 
     def __init__(self, ids: IdFactory) -> None:
         self._ids = ids
-        self._queue: list[tuple[datetime, int, str, str]] = []
+        # (due time, sequence, case id, step); the sequence keeps steps due at the
+        # same time in the order they were scheduled, so steps are never compared.
+        self._queue: list[tuple[datetime, int, str, Step]] = []
         self._sequence = 0
 
     def clear(self) -> None:
         """Forget every scheduled step."""
         self._queue.clear()
 
-    def schedule(self, record: CaseRecord, step: str, when: datetime) -> None:
+    def schedule(self, record: CaseRecord, step: Step, when: datetime) -> None:
         """Run ``step`` on ``record`` once the clock reaches ``when``."""
         self._sequence += 1
         heapq.heappush(self._queue, (when, self._sequence, record.id, step))
 
     def start(self, record: CaseRecord) -> None:
         """Schedule the first step of a newly registered case."""
-        self.schedule(record, "initialize", record.doc["_created"] + INITIALIZE_AFTER)
+        self.schedule(record, self._initialize, record.doc["_created"] + INITIALIZE_AFTER)
 
-    def catch_up(self, now: datetime, cases: dict[str, CaseRecord]) -> int:
+    def catch_up(self, now: datetime, cases: Mapping[str, CaseRecord]) -> int:
         """Apply every step due by ``now``, in time order; returns how many ran."""
         ran = 0
         while self._queue and self._queue[0][0] <= now:
@@ -363,12 +371,12 @@ class Lifecycle:
             record = cases.get(case_id)
             if record is None or record.is_closed:
                 continue
-            getattr(self, f"_step_{step}")(record, when)
+            step(record, when)
             record.touch(when)
             ran += 1
         return ran
 
-    def _step_initialize(self, record: CaseRecord, when: datetime) -> None:
+    def _initialize(self, record: CaseRecord, when: datetime) -> None:
         _set_status(record, "initialized", when)
         record.doc["customer_status"] = "initialized"
         _book_interest(record, when)
@@ -383,10 +391,10 @@ class Lifecycle:
             item, start, "api.wait.waiting_for_flow_start", moved_to_next_state=False
         )
         self.schedule(
-            record, "start_reminder" if reminder_first else "start_debt_collection", start
+            record, self._start_reminder if reminder_first else self._start_debt_collection, start
         )
 
-    def _step_start_reminder(self, record: CaseRecord, when: datetime) -> None:
+    def _start_reminder(self, record: CaseRecord, when: datetime) -> None:
         _book_interest(record, when)
         _set_state(record, "reminder", when)
         _set_status(record, "reminder", when)
@@ -397,9 +405,9 @@ class Lifecycle:
             "api.wait.waiting_for_reminder_payment",
             moved_to_next_state=True,
         )
-        self.schedule(record, "start_debt_collection", when + REMINDER_PERIOD)
+        self.schedule(record, self._start_debt_collection, when + REMINDER_PERIOD)
 
-    def _step_start_debt_collection(self, record: CaseRecord, when: datetime) -> None:
+    def _start_debt_collection(self, record: CaseRecord, when: datetime) -> None:
         _book_interest(record, when)
         _set_state(record, "debt_collection", when)
         _set_status(record, "debt_collection", when)
@@ -412,17 +420,17 @@ class Lifecycle:
             "api.wait.waiting_for_debt_collection_payment",
             moved_to_next_state=True,
         )
-        self.schedule(record, "letter_sent", when + LETTER_AFTER)
-        self.schedule(record, "debt_statement", statement)
+        self.schedule(record, self._letter_sent, when + LETTER_AFTER)
+        self.schedule(record, self._debt_statement, statement)
 
-    def _step_letter_sent(self, record: CaseRecord, when: datetime) -> None:
+    def _letter_sent(self, record: CaseRecord, when: datetime) -> None:
         record.doc["limitation"] = {
             "break_date": when,
             "limitation_date": _years_later(when, 10),
             "locale_annotation": "api.log_messages.letter_sent_debt_collection",
         }
 
-    def _step_debt_statement(self, record: CaseRecord, when: datetime) -> None:
+    def _debt_statement(self, record: CaseRecord, when: datetime) -> None:
         _book_interest(record, when)
         if record.doc["status"] != "debt_collection_active":
             _set_status(record, "debt_collection_active", when)
@@ -433,7 +441,7 @@ class Lifecycle:
             "api.wait.waiting_for_debt_collection_payment",
             moved_to_next_state=True,
         )
-        self.schedule(record, "debt_statement", following)
+        self.schedule(record, self._debt_statement, following)
 
     def apply_payment(self, record: CaseRecord, payment: dict[str, Any], now: datetime) -> None:
         """Settle a validated creditor payment on the case; closes it when capital reaches 0.
@@ -464,24 +472,29 @@ class Lifecycle:
             )
         _refresh_amounts(record)
         if record.remaining["capital"] <= 0:
-            for kind in ("costs", "interest"):
-                if record.remaining[kind] > 0:
-                    record.doc["transactions"].append(
-                        {
-                            "bank_transaction_date": now,
-                            "registration_date": now,
-                            "origin": "solicitor_system",
-                            "type": kind,
-                            "description_locale_tag": "api.transaction.depreciated",
-                            "amount": _style(kind, -record.remaining[kind]),
-                        }
-                    )
-            _refresh_amounts(record)
-            _set_status(record, "closed", now)
-            record.doc["closed"] = {"close_date": now, "reason": "fully_paid_depreciation"}
-            flow_item = record.doc.pop("next_flow_item", None)
-            if flow_item is not None:
-                record.doc["next_flow_item_on_close"] = flow_item
-            # A closed case listens for nothing any more (example 05 has no event_listeners).
-            record.doc.pop("event_listeners", None)
+            _close_fully_paid(record, now)
         record.touch(now)
+
+
+def _close_fully_paid(record: CaseRecord, now: datetime) -> None:
+    """Write off what interest and costs remain, and close the case."""
+    for kind in ("costs", "interest"):
+        if record.remaining[kind] > 0:
+            record.doc["transactions"].append(
+                {
+                    "bank_transaction_date": now,
+                    "registration_date": now,
+                    "origin": "solicitor_system",
+                    "type": kind,
+                    "description_locale_tag": "api.transaction.depreciated",
+                    "amount": _style(kind, -record.remaining[kind]),
+                }
+            )
+    _refresh_amounts(record)
+    _set_status(record, "closed", now)
+    record.doc["closed"] = {"close_date": now, "reason": "fully_paid_depreciation"}
+    flow_item = record.doc.pop("next_flow_item", None)
+    if flow_item is not None:
+        record.doc["next_flow_item_on_close"] = flow_item
+    # A closed case listens for nothing any more (example 05 has no event_listeners).
+    record.doc.pop("event_listeners", None)

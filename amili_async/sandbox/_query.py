@@ -22,14 +22,19 @@ from .._serde import dumps, loads, parse_http_date
 from ._errors import ApiError
 
 __all__ = [
+    "DEFAULT_MAX_RESULTS",
     "ListQuery",
     "apply_projection",
     "compile_where",
     "parse_list_query",
     "parse_projection",
+    "parse_projection_param",
     "resolve",
     "sort_documents",
 ]
+
+#: The page size of a list request that names none (Eve's ``PAGINATION_DEFAULT``).
+DEFAULT_MAX_RESULTS = 25
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 Doc = TypeVar("Doc", bound=Mapping[str, Any])
@@ -53,15 +58,25 @@ class ListQuery:
     raw: dict[str, str]
 
 
-def parse_list_query(params: Mapping[str, str], *, default_max: int, cap: int) -> ListQuery:
-    """Parse the query string of a list request, raising a 400 ``ApiError`` when malformed."""
+def parse_list_query(
+    params: Mapping[str, str], *, cap: int, default_max: int = DEFAULT_MAX_RESULTS
+) -> ListQuery:
+    """Parse the query string of a list request, raising a 400 ``ApiError`` when malformed.
+
+    ``cap`` is the largest page size answered (Eve's ``PAGINATION_LIMIT``).
+    """
     where = compile_where(params["where"]) if params.get("where") else None
     sort = _parse_sort(params["sort"]) if params.get("sort") else ()
     page = _positive_int(params.get("page"), "page", 1)
     max_results = min(_positive_int(params.get("max_results"), "max_results", default_max), cap)
-    projection = parse_projection(params["projection"]) if params.get("projection") else None
+    projection = parse_projection_param(params)
     raw = {key: params[key] for key in ("where", "sort", "projection") if params.get(key)}
     return ListQuery(where, sort, page, max_results, projection, raw)
+
+
+def parse_projection_param(params: Mapping[str, str]) -> dict[str, int] | None:
+    """The ``projection`` parameter of a list or item request, if given."""
+    return parse_projection(params["projection"]) if params.get("projection") else None
 
 
 def _positive_int(text: str | None, name: str, default: int) -> int:

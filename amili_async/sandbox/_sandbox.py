@@ -11,18 +11,16 @@ import anyio
 from starlette.applications import Starlette
 
 from .._clock import ManualClock
-from ._app import build_app
-from ._errors import to_json_ready
-from ._faults import FaultInjector
-from ._state import (
+from ._accounts import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_CREDITOR_ID,
     DEFAULT_CREDITOR_NAME,
-    LoggedRequest,
     SandboxAccount,
     SandboxCreditor,
-    SandboxState,
 )
+from ._app import build_app
+from ._faults import FaultInjector
+from ._state import LoggedRequest, SandboxState
 from ._transport import SandboxTransport
 
 __all__ = ["Sandbox"]
@@ -79,7 +77,7 @@ class Sandbox:
         #: The fault rules and their counters; see :class:`~amili_async.sandbox.FaultInjector`.
         self.faults = FaultInjector(seed)
         #: The Starlette ASGI application.
-        self.app: Starlette = build_app(self)
+        self.app: Starlette = build_app(self, self._state, sleep=self._sleep)
 
     # --- identity -----------------------------------------------------------------
 
@@ -162,10 +160,7 @@ class Sandbox:
         Returns the new time. (Moving ``clock`` directly also works: the life
         cycle catches up on the next request or inspection.)
         """
-        with self._state.lock:
-            self.clock.advance(seconds, days=days, hours=hours)
-            self._state.catch_up()
-            return self._state.now()
+        return self._state.advance(days=days, hours=hours, seconds=seconds)
 
     # --- transport ------------------------------------------------------------------
 
@@ -189,37 +184,21 @@ class Sandbox:
 
     def case(self, case_id: str) -> dict[str, Any]:
         """One case as the API would return it; ``KeyError`` if unknown."""
-        with self._state.lock:
-            self._state.catch_up()
-            record = self._state.cases.get(case_id)
-            if record is None:
-                raise KeyError(case_id)
-            case: dict[str, Any] = to_json_ready(record.current())
-            return case
+        return self._state.case(case_id)
 
     def file(self, case_id: str) -> bytes:
         """The bytes of the invoice last uploaded for a case; ``KeyError`` if none."""
-        with self._state.lock:
-            record = self._state.cases.get(case_id)
-            invoice = record.doc.get("original_invoice") if record else None
-            if invoice is None:
-                raise KeyError(case_id)
-            return self._state.files[f"{case_id}-{invoice['id']}"].data
+        return self._state.case_file(case_id).data
 
     @property
     def request_log(self) -> list[LoggedRequest]:
         """Every request received so far (method, path, status, injected fault), oldest first."""
-        with self._state.lock:
-            return list(self._state.request_log)
+        return self._state.logged_requests()
 
     @property
     def created(self) -> dict[str, int]:
         """How many registrations, cases and payments were created (stored or not)."""
-        with self._state.lock:
-            return {
-                name: self._state.created[name]
-                for name in ("case--registrations", "cases", "creditor--payments")
-            }
+        return self._state.created_counts()
 
     def reset(self) -> None:
         """Back to a fresh sandbox: default account and creditor only, no faults, empty log.
@@ -234,6 +213,6 @@ class Sandbox:
         self._state.discard()
 
     def __repr__(self) -> str:
-        with self._state.lock:
-            counts = f"cases={len(self._state.cases)}, payments={len(self._state.payments)}"
+        stored = self._state.counts()
+        counts = f"cases={stored['cases']}, payments={stored['creditor--payments']}"
         return f"Sandbox(now={self.now.isoformat()}, {counts}, seed={self.seed})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ._app import IN_PROCESS
+from ._fault_layer import IN_PROCESS
 from ._faults import ConnectionDropped, ResponseDropped
 
 __all__ = ["SandboxTransport"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sandbox_support import SleepRecorder
 
-from amili_async._clock import ManualClock
+from amili_async import ManualClock
 from amili_async.sandbox import Sandbox
 
 

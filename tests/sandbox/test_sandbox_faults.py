@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sandbox_support import SleepRecorder, client, payment, register, registration
 
-from amili_async._clock import ManualClock
+from amili_async import ManualClock
 from amili_async.sandbox import FaultKind, Sandbox
 
 pytestmark = pytest.mark.anyio

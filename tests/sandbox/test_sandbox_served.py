@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sandbox_support import PDF, example, payment, registration, shape
 
-from amili_async._clock import ManualClock
+from amili_async import ManualClock
 from amili_async.sandbox import Sandbox, SandboxServer
 
 NEWER_PAYMENT_FIELDS = {"settled_amount", "status", "status_reason_locale"}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sandbox_support import client, debt, register, registration
 
-from amili_async._clock import ManualClock
+from amili_async import ManualClock
 from amili_async.sandbox import LoggedRequest, RealtimeClock, Sandbox
 
 pytestmark = pytest.mark.anyio

@@ -1,0 +1,287 @@
+"""The sandbox's routes: one table, and handlers that only translate HTTP.
+
+Each handler reads its request (who asks, the path, the query, the body),
+calls one method of :class:`~._state.SandboxState` (or, for the clock and
+reset controls, of :class:`~._sandbox.Sandbox`) and renders the answer. What
+the API checks, stores and reads is decided there, not here.
+
+A new resource is one line of :meth:`SandboxApi.routes`: ``self._resource(name)``
+serves ``GET /{name}`` (a page of the list) and ``GET /{name}/{item_id}`` from
+the state's collection of that name; keyword arguments add the writes
+(``POST=handler``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .._serde import format_http_date, loads
+from ._auth import Principal
+from ._errors import ApiError, EveJSONResponse
+from ._files import FILES_PATH
+from ._query import parse_list_query, parse_projection_param
+from ._reads import Reading
+from ._state import SandboxState
+from ._uploads import read_upload, upload_target
+
+if TYPE_CHECKING:
+    from ._sandbox import Sandbox
+
+__all__ = ["Endpoint", "SandboxApi"]
+
+#: A request handler.
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+#: How long a token from ``POST /_sandbox/tokens`` lives when the body names no lifetime.
+DEFAULT_TOKEN_LIFETIME = 3600.0
+
+
+class SandboxApi:
+    """The endpoints of one sandbox, as methods; :meth:`routes` is the route table."""
+
+    def __init__(self, sandbox: Sandbox, state: SandboxState) -> None:
+        self._sandbox = sandbox
+        self._state = state
+
+    def routes(self) -> list[Route]:
+        """Every route: Amili's resources, then the sandbox's own ``/_sandbox`` controls."""
+        return [
+            _route("/", GET=self.home),
+            *self._resource("case--registrations", POST=self.create_registration),
+            *self._resource("cases"),
+            *self._resource("creditor--payments", POST=self.create_payment),
+            _route("/media--upload/{reference_id}", POST=self.upload),
+            _route(FILES_PATH + "{key}", GET=self.signed_file),
+            _route("/_sandbox/tokens", POST=self.issue_token),
+            _route("/_sandbox/clock", GET=self.clock),
+            _route("/_sandbox/clock/advance", POST=self.advance_clock),
+            _route(
+                "/_sandbox/faults",
+                GET=self.fault_rules,
+                POST=self.add_fault_rule,
+                DELETE=self.clear_fault_rules,
+            ),
+            _route("/_sandbox/faults/{rule_id:int}", DELETE=self.remove_fault_rule),
+            _route("/_sandbox/reset", POST=self.reset),
+        ]
+
+    def _resource(self, name: str, **writes: Endpoint) -> list[Route]:
+        """A collection's routes: list and item reads, plus ``writes`` on the list."""
+        return [
+            _route(f"/{name}", GET=partial(self.read_list, name), **writes),
+            _route(f"/{name}/{{item_id}}", GET=partial(self.read_item, name)),
+        ]
+
+    # --- Amili's resources ------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        """``GET /``: the resources, as Eve's home page lists them."""
+        names = (*self._state.collections, "media--upload")
+        children = [{"href": name, "title": name} for name in names]
+        return EveJSONResponse({"_links": {"child": children}})
+
+    async def read_list(self, collection: str, request: Request) -> Response:
+        """``GET /{collection}``: a page of the caller's documents."""
+        account_id = _principal(request).account_id
+        query = parse_list_query(request.query_params, cap=self._sandbox.max_results_cap)
+        return _cached(request, self._state.read_list(collection, account_id, query))
+
+    async def read_item(self, collection: str, request: Request) -> Response:
+        """``GET /{collection}/{item_id}``: one of the caller's documents."""
+        account_id = _principal(request).account_id
+        projection = parse_projection_param(request.query_params)
+        item_id = request.path_params["item_id"]
+        return _cached(request, self._state.read_item(collection, account_id, item_id, projection))
+
+    async def create_registration(self, request: Request) -> Response:
+        """``POST /case--registrations``: one registration, or a list of them."""
+        account_id = _principal(request).account_id
+        answer, _ = self._state.register(account_id, await _json_body(request))
+        return EveJSONResponse(answer, status_code=201)
+
+    async def create_payment(self, request: Request) -> Response:
+        """``POST /creditor--payments``."""
+        account_id = _principal(request).account_id
+        answer = self._state.pay(account_id, await _json_body(request))
+        return EveJSONResponse(answer, status_code=201)
+
+    async def upload(self, request: Request) -> Response:
+        """``POST /media--upload/{case id}``: attach an original invoice; answers a signed link."""
+        account_id = _principal(request).account_id
+        case_id = request.path_params["reference_id"]
+        async with request.form(max_files=1, max_fields=20) as form:
+            dotted_path = upload_target(form)
+            self._state.check_case(account_id, case_id)
+            upload = await read_upload(form, dotted_path)
+        url = self._state.attach_file(
+            account_id,
+            case_id,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            data=upload.data,
+            base_url=str(request.base_url),
+        )
+        return EveJSONResponse({"url": url}, status_code=201)
+
+    async def signed_file(self, request: Request) -> Response:
+        """``GET /_sandbox/files/{key}?Expires=..&Signature=..``: an uploaded file (public)."""
+        file = self._state.signed_file(
+            request.path_params["key"],
+            request.query_params.get("Expires", ""),
+            request.query_params.get("Signature", ""),
+        )
+        disposition = f"inline; filename*=UTF-8''{quote(file.filename)}"
+        return Response(
+            file.data, media_type=file.content_type, headers={"Content-Disposition": disposition}
+        )
+
+    # --- sandbox controls (static API key only) ---------------------------------------
+
+    async def issue_token(self, request: Request) -> Response:
+        """``POST /_sandbox/tokens`` with ``{"lifetime": seconds}``: a token for the caller."""
+        principal = _control(request)
+        body = await _json_body(request)
+        if not isinstance(body, dict):
+            raise ApiError(400, 'Expected {"lifetime": <seconds>}')
+        lifetime = _number(body, "lifetime") if "lifetime" in body else DEFAULT_TOKEN_LIFETIME
+        if lifetime <= 0:
+            raise ApiError(400, "'lifetime' must be more than 0 seconds")
+        token, expires = self._state.issue_token(lifetime, principal.account_id)
+        return EveJSONResponse(
+            {"token": token, "expires": format_http_date(expires)}, status_code=201
+        )
+
+    async def clock(self, request: Request) -> Response:
+        """``GET /_sandbox/clock``: the sandbox time."""
+        _control(request)
+        return self._now()
+
+    async def advance_clock(self, request: Request) -> Response:
+        """``POST /_sandbox/clock/advance`` with ``{"days", "hours", "seconds"}``."""
+        _control(request)
+        body = await _json_body(request)
+        if not isinstance(body, dict) or set(body) - {"days", "hours", "seconds"}:
+            raise ApiError(400, 'Expected {"days": .., "hours": .., "seconds": ..}')
+        self._sandbox.advance(
+            days=_number(body, "days"),
+            hours=_number(body, "hours"),
+            seconds=_number(body, "seconds"),
+        )
+        return self._now()
+
+    def _now(self) -> Response:
+        return EveJSONResponse({"now": format_http_date(self._state.now())})
+
+    async def fault_rules(self, request: Request) -> Response:
+        """``GET /_sandbox/faults``: the rules and how often each kind was injected."""
+        _control(request)
+        faults = self._sandbox.faults
+        rules = [rule.to_json() for rule in faults.rules]
+        return EveJSONResponse({"rules": rules, "injected": faults.injected})
+
+    async def add_fault_rule(self, request: Request) -> Response:
+        """``POST /_sandbox/faults`` with a rule (see :meth:`FaultInjector.add_from_json`)."""
+        _control(request)
+        body = await _json_body(request)
+        if not isinstance(body, dict):
+            raise ApiError(400, "Expected a JSON object describing the fault")
+        try:
+            rule = self._sandbox.faults.add_from_json(body)
+        except (ValueError, TypeError) as exc:
+            raise ApiError(400, str(exc)) from None
+        return EveJSONResponse(rule.to_json(), status_code=201)
+
+    async def clear_fault_rules(self, request: Request) -> Response:
+        """``DELETE /_sandbox/faults``: remove every rule."""
+        _control(request)
+        self._sandbox.faults.clear()
+        return Response(status_code=204)
+
+    async def remove_fault_rule(self, request: Request) -> Response:
+        """``DELETE /_sandbox/faults/{id}``."""
+        _control(request)
+        if not self._sandbox.faults.remove(int(request.path_params["rule_id"])):
+            raise ApiError(404)
+        return Response(status_code=204)
+
+    async def reset(self, request: Request) -> Response:
+        """``POST /_sandbox/reset``: back to a fresh sandbox."""
+        _control(request)
+        self._sandbox.reset()
+        return Response(status_code=204)
+
+
+# --- translation helpers ----------------------------------------------------------------
+
+
+def _route(path: str, **handlers: Endpoint) -> Route:
+    """A route whose methods are the keywords: ``_route("/x", GET=read, POST=create)``."""
+    if len(handlers) == 1:
+        (endpoint,) = handlers.values()
+    else:
+        endpoint = _by_method(handlers)
+    return Route(path, endpoint, methods=list(handlers))
+
+
+def _by_method(handlers: Mapping[str, Endpoint]) -> Endpoint:
+    """One endpoint that hands each request to its method's handler (``HEAD`` to ``GET``'s)."""
+
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return endpoint
+
+
+def _principal(request: Request) -> Principal:
+    user = request.user
+    if not isinstance(user, Principal):  # public paths never reach a handler that asks
+        raise ApiError(401)
+    return user
+
+
+def _control(request: Request) -> Principal:
+    """The caller of a ``/_sandbox`` control: 403 unless it used a static API key."""
+    principal = _principal(request)
+    if not principal.static:
+        raise ApiError(403, "Sandbox control endpoints take the static API key, not a token")
+    return principal
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "Unable to parse the request body as JSON") from None
+
+
+def _number(body: Mapping[str, Any], name: str) -> float:
+    value = body.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or value < 0:
+        raise ApiError(400, f"'{name}' must be a number >= 0")
+    return float(value)
+
+
+def _cached(request: Request, reading: Reading) -> Response:
+    """The reading with its ETag, or a bare 304 when ``If-None-Match`` names that ETag."""
+    headers = {"ETag": f'"{reading.etag}"'}
+    if _not_modified(request, reading.etag):
+        return Response(status_code=304, headers=headers)
+    return EveJSONResponse(reading.body, headers=headers)
+
+
+def _not_modified(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    candidates = {part.strip().removeprefix("W/").strip('"') for part in header.split(",")}
+    return "*" in candidates or etag in candidates
