@@ -9,6 +9,7 @@ from types import TracebackType
 
 import httpx
 
+from ._api_code import ApiCodeAuth
 from ._auth import StaticKey, TokenProvider
 from ._clock import Clock, SystemClock
 from ._pipeline import ApiResult, Pipeline, RequestSpec
@@ -124,6 +125,9 @@ class AmiliClient:
             clock=self._clock,
             rng=random.Random(seed),
         )
+        self._pipeline.login_retry = self._retry
+        if isinstance(auth, ApiCodeAuth):
+            auth.attach(self._pipeline, self._clock)
         self._bind_services()
 
     def _bind_services(self) -> None:

@@ -18,6 +18,7 @@ import httpx
 import tenacity
 from attrs import frozen
 
+from ._api_code import LOGIN_PATH
 from ._auth import TokenProvider
 from ._clock import Clock
 from ._decision import Decision, decide
@@ -58,6 +59,9 @@ class RequestSpec:
     ``reconcile``, for a write, looks on the server for what the write would
     have made; the pipeline calls it when an attempt's outcome is unknown and
     returns what it finds instead of sending the write again.
+    ``login`` marks the token request itself: it carries its own ``headers``
+    instead of a token, is never refreshed after a 401, and takes no
+    concurrency slot (the requests waiting for its token hold them all).
     """
 
     method: str
@@ -69,6 +73,8 @@ class RequestSpec:
     replay_safe: bool = False
     reconcile: Callable[[], Awaitable[Any | None]] | None = None
     expected_status: tuple[int, ...] = (200, 201)
+    login: bool = False
+    headers: Mapping[str, str] | None = None
 
 
 @frozen
@@ -150,6 +156,10 @@ class Pipeline:
         self.limiter = limiter
         self.clock = clock
         self._rng = rng or random.Random()
+        #: The retry policy of the token request (the client's own, as it was built).
+        self.login_retry = RetryPolicy()
+        #: 429s in a row without a success between them (client-wide).
+        self._rate_limited_streak = 0
         # Set once on the httpx client, not merged into every request.
         http.headers.update(
             {"Accept": "application/json", "User-Agent": f"amili-async/{__version__}"}
@@ -220,6 +230,7 @@ class Pipeline:
         except TransportError as error:
             return await self._after_failure(spec, error, retry)
         if response.status_code in spec.expected_status:
+            self._rate_limited_streak = 0
             data = loads(response.content) if response.content else None
             return ApiResult(response.status_code, data, response.headers)
         retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
@@ -239,10 +250,22 @@ class Pipeline:
         raise error
 
     def _pause_client(self, error: APIStatusError, retry: RetryPolicy) -> None:
-        """A 429: the whole client pauses; this task's own retry waits the same time."""
-        pause = error.retry_after if error.retry_after is not None else retry.backoff(1, self._rng)
-        error.retry_after = min(pause, retry.max_retry_after)
-        self.limiter.pause(error.retry_after)
+        """A 429: the whole client pauses, and this task's retry waits in the limiter with it.
+
+        For as long as ``Retry-After`` says; else until the server's last known
+        ``X-RateLimit-Reset``; else an exponential pause per 429 in a row. The
+        answers to requests already in flight when the pause began extend nothing.
+        ``error.retry_after`` stays what the server said: ``None`` from Eve.
+        """
+        if self.limiter.is_paused():
+            return
+        self._rate_limited_streak += 1
+        pause = error.retry_after
+        if pause is None:
+            pause = self.limiter.server_budget.seconds_to_reset()
+        if pause is None:
+            pause = retry.rate_limit_pause(self._rate_limited_streak, self._rng)
+        self.limiter.pause(min(pause, retry.max_retry_after))
 
     async def _reconcile(
         self, spec: RequestSpec, error: BaseException, retry: RetryPolicy
@@ -277,6 +300,9 @@ class Pipeline:
     async def _send_authenticated(
         self, spec: RequestSpec, attempt_number: int, timeout: httpx.Timeout | None
     ) -> httpx.Response:
+        if spec.login:
+            await self.limiter.wait_for_server_budget()
+            return await self._send_once(spec, None, attempt_number, timeout)
         async with self.limiter.slot():
             token = await self.auth.get_token()
             response = await self._send_once(spec, token, attempt_number, timeout)
@@ -295,9 +321,15 @@ class Pipeline:
             return await self._send_once(spec, fresh, attempt_number, timeout)
 
     async def _send_once(
-        self, spec: RequestSpec, token: str, attempt_number: int, timeout: httpx.Timeout | None
+        self,
+        spec: RequestSpec,
+        token: str | None,
+        attempt_number: int,
+        timeout: httpx.Timeout | None,
     ) -> httpx.Response:
-        headers = {"X-API-Key": token}
+        headers = dict(spec.headers or {})
+        if token is not None:
+            headers["X-API-Key"] = token
         started = self.clock.monotonic()
         with ExitStack() as stack:
             content: bytes | None = None
@@ -342,7 +374,16 @@ class Pipeline:
                     path=spec.path,
                 ) from None
         self._log(spec, attempt_number, started, response.status_code, None)
+        self.limiter.observe_server_budget(response.headers)
         return response
+
+    async def login(self, method: str, *, headers: Mapping[str, str], json: Any) -> Any:
+        """Send the token request (see :class:`~amili_async._api_code.LoginChannel`)."""
+        spec = RequestSpec(
+            method, LOGIN_PATH, json=json, headers=headers, replay_safe=True, login=True
+        )
+        result = await self.request(spec, retry=self.login_retry, timeout=None)
+        return result.data
 
     def _log(
         self,

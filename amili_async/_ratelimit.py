@@ -1,12 +1,20 @@
-"""Client-wide pacing: a token bucket, a concurrency cap, and a pause after 429.
+"""Client-wide pacing: a token bucket, a concurrency cap, the server's budget, a pause after 429.
 
 One :class:`RateLimiter` serves every task of an :class:`~amili_async.AmiliClient`,
 so a thousand concurrent polls share one budget. When the API answers 429 the
-whole client pauses for the advised delay, not only the task that got it.
+whole client pauses, not only the task that got it.
+
+The server's own budget is learnt from Eve's ``X-RateLimit-Limit``,
+``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` headers (the reset is
+absolute epoch seconds) on every answer (:class:`ServerBudget`). Eve counts
+every request, rejected ones included, and moves the window's end with each
+one, so once the budget is spent the client sends nothing until the reset:
+sending into a 429 would only push the reset further away.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 
@@ -17,7 +25,7 @@ from attrs import frozen, validators
 from ._clock import Clock
 from ._settings import setting
 
-__all__ = ["RateLimit", "RateLimiter"]
+__all__ = ["RateLimit", "RateLimiter", "ServerBudget"]
 
 
 @frozen
@@ -37,11 +45,75 @@ class RateLimit:
     max_concurrency: int = attr_field(default=100, validator=setting(validators.ge(1)))
 
 
+def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+class ServerBudget:
+    """What the server said is left of its rate-limit window, spent down as requests go out.
+
+    ``remaining`` is the last ``X-RateLimit-Remaining`` less the requests sent
+    since; ``reset_at`` the last ``X-RateLimit-Reset`` (epoch seconds). Both are
+    ``None`` until the server has sent them (a server without limits never does).
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.limit: int | None = None
+        self.remaining: int | None = None
+        self.reset_at: float | None = None
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Learn the budget from an answer's headers (absent or malformed: nothing changes)."""
+        remaining = _header_int(headers, "X-RateLimit-Remaining")
+        reset_at = _header_int(headers, "X-RateLimit-Reset")
+        if remaining is None or reset_at is None:
+            return
+        self.limit = _header_int(headers, "X-RateLimit-Limit")
+        # Answers to requests sent after this one's are not in its count yet: the
+        # lower figure is the safe one within a window.
+        if self.remaining is None or reset_at > (self.reset_at or 0.0) + 1.0:
+            self.remaining = remaining
+        else:
+            self.remaining = min(self.remaining, remaining)
+        self.reset_at = float(reset_at)
+
+    def seconds_to_reset(self) -> float | None:
+        """Seconds until the last known reset, or ``None`` when none is known or it has passed."""
+        if self.reset_at is None:
+            return None
+        wait = self.reset_at - self._clock.now().timestamp()
+        return wait if wait > 0 else None
+
+    def hold(self) -> float:
+        """How long to hold the next request: until the reset when the budget is spent, else 0."""
+        if self.remaining is None or self.remaining > 0:
+            return 0.0
+        wait = self.seconds_to_reset()
+        if wait is None:
+            # The window ended while nothing was sent: Eve has forgotten the count.
+            self.remaining = None
+            return 0.0
+        return wait
+
+    def spend(self) -> None:
+        """Count one request going out."""
+        if self.remaining is not None:
+            self.remaining -= 1
+
+
 class RateLimiter:
     """The runtime side of :class:`RateLimit`, on anyio and an injected clock."""
 
     def __init__(self, limit: RateLimit, clock: Clock) -> None:
         self.limit = limit
+        self.server_budget = ServerBudget(clock)
         self._clock = clock
         self._tokens = float(limit.burst)
         self._last_refill = clock.monotonic()
@@ -64,17 +136,41 @@ class RateLimiter:
         if self._bucket_lock.locked():
             return False
         now = self._clock.monotonic()
-        if now < self._paused_until:
+        if self._hold(now) > 0.0:
             return False
         rate = self.limit.requests_per_second
         if rate is None:
+            self.server_budget.spend()
             return True
         self._tokens = min(float(self.limit.burst), self._tokens + (now - self._last_refill) * rate)
         self._last_refill = now
         if self._tokens >= 1.0 - 1e-9:
             self._tokens = max(0.0, self._tokens - 1.0)
+            self.server_budget.spend()
             return True
         return False
+
+    def _hold(self, now: float) -> float:
+        """How long every request is held: a 429 pause, or the server's spent budget."""
+        return max(self._paused_until - now, self.server_budget.hold())
+
+    def is_paused(self) -> bool:
+        """Whether the client is holding its requests after a 429."""
+        return self._clock.monotonic() < self._paused_until
+
+    async def wait_for_server_budget(self) -> None:
+        """Wait out a 429 pause and the server's spent budget, then count one request.
+
+        For the login, which takes neither a bucket token nor a concurrency slot.
+        """
+        while (hold := self._hold(self._clock.monotonic())) > 0.0:
+            await self._clock.sleep(hold)
+        self.server_budget.spend()
+
+    def observe_server_budget(self, headers: Mapping[str, str]) -> None:
+        """Learn the server's budget from an answer's ``X-RateLimit-*`` headers."""
+        if "X-RateLimit-Remaining" in headers:
+            self.server_budget.observe(headers)
 
     async def _take_token(self) -> None:
         rate = self.limit.requests_per_second
@@ -82,10 +178,12 @@ class RateLimiter:
         async with self._bucket_lock:
             while True:
                 now = self._clock.monotonic()
-                if now < self._paused_until:
-                    await self._clock.sleep(self._paused_until - now)
+                hold = self._hold(now)
+                if hold > 0.0:
+                    await self._clock.sleep(hold)
                     continue
                 if rate is None:
+                    self.server_budget.spend()
                     return
                 self._tokens = min(
                     float(self.limit.burst), self._tokens + (now - self._last_refill) * rate
@@ -95,6 +193,7 @@ class RateLimiter:
                 # wait too small to move the clock at all.
                 if self._tokens >= 1.0 - 1e-9:
                     self._tokens = max(0.0, self._tokens - 1.0)
+                    self.server_budget.spend()
                     return
                 await self._clock.sleep((1.0 - self._tokens) / rate)
 
