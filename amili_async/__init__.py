@@ -26,7 +26,7 @@ from ._bulk import (
 from ._client import DEFAULT_BASE_URL, AmiliClient
 from ._clock import Clock, ManualClock, SystemClock
 from ._journal import Journal, JournalEntry, JournalState
-from ._pagination import AsyncPager, Page
+from ._pagination import AsyncPager, Page, Projection
 from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -45,6 +45,7 @@ from .errors import (
     RateLimitError,
     RequestTimeoutError,
     RequestValidationError,
+    ResponseValidationError,
     ServerError,
     TransportError,
     UnprocessableEntityError,
@@ -52,6 +53,7 @@ from .errors import (
 )
 from .models import (
     Address,
+    BusinessStatus,
     Case,
     CaseDebt,
     CaseRegistration,
@@ -74,6 +76,12 @@ from .models import (
     NextFlowItem,
     OriginalInvoice,
     PaymentStatus,
+    RegisteredAddress,
+    RegisteredCustomer,
+    RegisteredDebt,
+    RegisteredFeesAlreadyClaimed,
+    RegisteredFeesIncludedInCapital,
+    RegisteredReminderFee,
     ReminderFee,
     ServiceEntry,
     StateChange,
@@ -95,6 +103,7 @@ __all__ = [
     "BadRequestError",
     "BulkJob",
     "BulkProgress",
+    "BusinessStatus",
     "Case",
     "CaseDebt",
     "CaseRegistration",
@@ -133,13 +142,21 @@ __all__ = [
     "PaymentStatus",
     "PermissionDeniedError",
     "PreviouslyFailedError",
+    "Projection",
     "RateLimit",
     "RateLimitError",
     "RefreshingTokenProvider",
+    "RegisteredAddress",
+    "RegisteredCustomer",
+    "RegisteredDebt",
+    "RegisteredFeesAlreadyClaimed",
+    "RegisteredFeesIncludedInCapital",
+    "RegisteredReminderFee",
     "RegistrationOutcome",
     "ReminderFee",
     "RequestTimeoutError",
     "RequestValidationError",
+    "ResponseValidationError",
     "RetryPolicy",
     "ServerError",
     "ServiceEntry",

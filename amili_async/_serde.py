@@ -100,7 +100,7 @@ def parse_http_date(text: str) -> datetime:
         return datetime(
             year, month, day, int(hour_text), int(minute_text), int(second_text), tzinfo=UTC
         )
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, OverflowError):
         raise ValueError(
             f"not an RFC 1123 date: {text!r} (expected like 'Mon, 07 Jul 2025 00:00:00 GMT')"
         ) from None
@@ -223,10 +223,21 @@ def _structure_str(value: Any, _: type) -> str:
 
 def _structure_int(value: Any, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, Decimal | float) and value == int(value):
+        if isinstance(value, Decimal | float) and _is_whole(value):
             return int(value)
         raise TypeError(f"expected a whole number, got {value!r}")
     return value
+
+
+def _is_whole(value: Decimal | float) -> bool:
+    """Whether ``value`` is a whole number of sane size, checked without ``int()``.
+
+    ``int(Decimal("1E+999999999"))`` would build a number of a billion digits;
+    no count or size the API sends comes near 10**20.
+    """
+    if isinstance(value, float):
+        return value.is_integer() and abs(value) < 1e20
+    return value.is_finite() and value.adjusted() < 20 and value == value.to_integral_value()
 
 
 def _structure_bool(value: Any, _: type) -> bool:
