@@ -338,6 +338,8 @@ def _tuple_structure_factory(conv: cattrs.Converter) -> Callable[[Any], Callable
     A JSON list whose items all convert takes the fast path; anything else
     (another iterable, or an item that fails) goes through cattrs' own tuple
     handling, so errors carry exactly the same per-index detail as before.
+    A string or an object is refused rather than read as the sequence of its
+    characters or keys.
     """
     general = conv.get_structure_hook(tuple[object, ...])
 
@@ -351,6 +353,8 @@ def _tuple_structure_factory(conv: cattrs.Converter) -> Callable[[Any], Callable
                     return tuple([hook(element, item) for element in value])
                 except Exception:  # redone below, for cattrs' detailed error
                     pass
+            elif isinstance(value, str | bytes | Mapping):
+                raise TypeError(f"expected a list, got {type(value).__name__}")
             return general(value, tup)
 
         return structure_tuple
@@ -365,7 +369,16 @@ def _attrs_structure_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Ca
             for field in attrs.fields(cls)
             if API_NAME in field.metadata
         }
-        return make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+        structure = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+
+        def structure_object(value: Any, target: Any) -> Any:
+            # cattrs would look keys up with ``in``, reading a list or a string as an
+            # object with every field missing.
+            if type(value) is not dict and not isinstance(value, Mapping):
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+            return structure(value, target)
+
+        return structure_object
 
     return factory
 
