@@ -27,7 +27,7 @@ from ._bulk import (
 from ._client import DEFAULT_BASE_URL, AmiliClient
 from ._clock import Clock, ManualClock, SystemClock
 from ._journal import Journal, JournalEntry, JournalState
-from ._pagination import AsyncPager, Page
+from ._pagination import AsyncPager, Page, Projection
 from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
 from ._validation import compact_id_number, mask_id_number
@@ -47,6 +47,7 @@ from .errors import (
     RateLimitError,
     RequestTimeoutError,
     RequestValidationError,
+    ResponseValidationError,
     ServerError,
     TransportError,
     UnprocessableEntityError,
@@ -54,6 +55,7 @@ from .errors import (
 )
 from .models import (
     Address,
+    BusinessStatus,
     Case,
     CaseDebt,
     CaseRegistration,
@@ -76,6 +78,12 @@ from .models import (
     NextFlowItem,
     OriginalInvoice,
     PaymentStatus,
+    RegisteredAddress,
+    RegisteredCustomer,
+    RegisteredDebt,
+    RegisteredFeesAlreadyClaimed,
+    RegisteredFeesIncludedInCapital,
+    RegisteredReminderFee,
     ReminderFee,
     ServiceEntry,
     StateChange,
@@ -98,6 +106,7 @@ __all__ = [
     "BadRequestError",
     "BulkJob",
     "BulkProgress",
+    "BusinessStatus",
     "Case",
     "CaseDebt",
     "CaseRegistration",
@@ -136,13 +145,21 @@ __all__ = [
     "PaymentStatus",
     "PermissionDeniedError",
     "PreviouslyFailedError",
+    "Projection",
     "RateLimit",
     "RateLimitError",
     "RefreshingTokenProvider",
+    "RegisteredAddress",
+    "RegisteredCustomer",
+    "RegisteredDebt",
+    "RegisteredFeesAlreadyClaimed",
+    "RegisteredFeesIncludedInCapital",
+    "RegisteredReminderFee",
     "RegistrationOutcome",
     "ReminderFee",
     "RequestTimeoutError",
     "RequestValidationError",
+    "ResponseValidationError",
     "RetryPolicy",
     "ServerError",
     "ServiceEntry",

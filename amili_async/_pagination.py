@@ -3,25 +3,47 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import aclosing
+from typing import Any, Generic, Literal, TypeVar
 
 from attrs import frozen
 
+from ._responses import structure_response, unreadable
 from ._serde import converter, dumps
 from .errors import RequestValidationError
 
-__all__ = ["AsyncPager", "Page", "list_params"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "AsyncPager",
+    "Page",
+    "Projection",
+    "list_params",
+    "parse_page",
+]
 
 T = TypeVar("T")
 
-#: Eve's usual ceiling for ``max_results``.
-MAX_PAGE_SIZE = 50
+#: The largest ``max_results`` Amili documents. A server configured lower
+#: clamps silently; the page's ``_meta.max_results`` then says what it used.
+MAX_PAGE_SIZE = 100
+
+#: The page size the API uses when ``max_results`` is not sent.
+DEFAULT_PAGE_SIZE = 25
+
+#: Fields to include (``1``) or leave out (``0``), e.g. ``{"status": 1, "debt.invoice_number": 1}``.
+#: Eve always returns ``_id``, ``_created``, ``_updated`` and ``_etag``.
+Projection = Mapping[str, Literal[0, 1]]
 
 
 @frozen
 class Page(Generic[T]):
-    """One page of a list: its items and Eve's ``_meta`` (``total``, ``page``, ``max_results``)."""
+    """One page of a list: its items and Eve's ``_meta`` (``total``, ``page``, ``max_results``).
+
+    ``max_results`` is the page size the server used (Eve clamps a larger
+    request silently); ``total`` is ``None`` when the server does not count.
+    """
 
     items: tuple[T, ...]
     page: int
@@ -35,28 +57,69 @@ def list_params(
     where: Mapping[str, Any] | str | None,
     sort: str | None,
     max_results: int | None,
-    projection: Mapping[str, int] | None = None,
+    projection: Projection | None = None,
 ) -> dict[str, str]:
-    """The query parameters of a list call, checked before anything is sent."""
+    """The query parameters of a list or get call, checked before anything is sent.
+
+    ``max_results`` left out is not sent: the API then uses
+    :data:`DEFAULT_PAGE_SIZE`.
+    """
     params: dict[str, str] = {}
     if where is not None:
-        if isinstance(where, str):
-            try:
-                json.loads(where)
-            except ValueError as error:
-                raise RequestValidationError({"where": f"not valid JSON: {error}"}) from None
-            params["where"] = where
-        else:
-            params["where"] = dumps(converter.unstructure(where)).decode()
+        params["where"] = _where_param(where)
     if sort is not None:
+        if not isinstance(sort, str) or not sort.strip():
+            raise RequestValidationError({"sort": "must be field names, e.g. '-_created'"})
         params["sort"] = sort
     if max_results is not None:
-        if isinstance(max_results, bool) or not 1 <= max_results <= MAX_PAGE_SIZE:
-            raise RequestValidationError({"max_results": f"must be between 1 and {MAX_PAGE_SIZE}"})
+        if (
+            isinstance(max_results, bool)
+            or not isinstance(max_results, int)
+            or not 1 <= max_results <= MAX_PAGE_SIZE
+        ):
+            raise RequestValidationError(
+                {"max_results": f"must be a whole number from 1 to {MAX_PAGE_SIZE}"}
+            )
         params["max_results"] = str(max_results)
     if projection is not None:
-        params["projection"] = dumps(dict(projection)).decode()
+        params["projection"] = _projection_param(projection)
     return params
+
+
+def _where_param(where: Mapping[str, Any] | str) -> str:
+    if isinstance(where, str):
+        try:
+            json.loads(where)
+        except (ValueError, RecursionError) as error:
+            raise RequestValidationError({"where": f"not valid JSON: {error}"}) from None
+        return where
+    if not isinstance(where, Mapping):
+        raise RequestValidationError({"where": "must be a mapping or its JSON text"})
+    try:
+        return dumps(converter.unstructure(where)).decode()
+    except (ValueError, TypeError, RecursionError) as error:
+        raise RequestValidationError({"where": f"cannot be sent as JSON: {error}"}) from None
+
+
+def _projection_param(projection: Projection) -> str:
+    """Eve's ``projection`` JSON: non-empty field names to 0 or 1, not mixing the two."""
+    if not isinstance(projection, Mapping) or not projection:
+        raise RequestValidationError(
+            {"projection": "must be a non-empty mapping of field names to 0 or 1"}
+        )
+    issues: dict[str, str] = {}
+    for name, value in projection.items():
+        if not isinstance(name, str) or not name.strip():
+            issues["projection"] = f"field names must be non-empty strings, got {name!r}"
+        elif isinstance(value, bool) or not isinstance(value, int) or value not in (0, 1):
+            issues[f"projection.{name}"] = f"must be 1 (include) or 0 (leave out), got {value!r}"
+    chosen = {value for name, value in projection.items() if name != "_id"}
+    if not issues and chosen == {0, 1}:
+        # MongoDB refuses such a projection, and Eve answers it with a 500.
+        issues["projection"] = "cannot mix 1 (include) and 0 (leave out), except for _id"
+    if issues:
+        raise RequestValidationError(issues)
+    return dumps(dict(projection)).decode()
 
 
 class AsyncPager(Generic[T]):
@@ -64,26 +127,53 @@ class AsyncPager(Generic[T]):
 
     ``async for case in client.cases.list(where=...)`` walks every page;
     :meth:`pages` yields whole pages; :meth:`collect` gathers items into a list.
+
+    It goes on while the server says there is more (``_links.next``, or
+    ``_meta.total`` not reached) or, when the server does not count, while
+    pages come back full; it stops at the first empty page. A server that
+    keeps saying there is more but sends a page of nothing new raises
+    :class:`~amili_async.errors.ResponseValidationError` instead of looping
+    forever.
     """
 
-    def __init__(self, fetch_page: Callable[[int], Awaitable[Page[T]]], *, start_page: int = 1):
+    def __init__(
+        self,
+        fetch_page: Callable[[int], Awaitable[Page[T]]],
+        *,
+        start_page: int = 1,
+        path: str = "",
+    ) -> None:
         self._fetch_page = fetch_page
         self._start_page = start_page
+        self._path = path
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page in turn, following the API until the last one."""
         number = self._start_page
+        previous: frozenset[Any] = frozenset()
         while True:
             page = await self._fetch_page(number)
+            ids = frozenset(getattr(item, "id", None) for item in page.items)
+            if previous and ids and None not in ids and ids <= previous:
+                raise unreadable(
+                    f"page {number} repeats page {number - 1} although the server said there "
+                    "was more; stopped rather than loop forever",
+                    sorted(ids),
+                    status_code=200,
+                    method="GET",
+                    path=self._path,
+                )
             yield page
             if not page.has_next or not page.items:
                 return
+            previous = ids
             number += 1
 
-    async def _items(self) -> AsyncIterator[T]:
-        async for page in self.pages():
-            for item in page.items:
-                yield item
+    async def _items(self) -> AsyncGenerator[T, None]:
+        async with aclosing(self.pages()) as pages:
+            async for page in pages:
+                for item in page.items:
+                    yield item
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
@@ -91,33 +181,72 @@ class AsyncPager(Generic[T]):
     async def collect(self, limit: int | None = None) -> list[T]:
         """All items (or the first ``limit``) as a list."""
         items: list[T] = []
-        async for item in self:
-            items.append(item)
-            if limit is not None and len(items) >= limit:
-                break
+        async with aclosing(self._items()) as stream:
+            async for item in stream:
+                items.append(item)
+                if limit is not None and len(items) >= limit:
+                    break
         return items
 
 
-def parse_page(data: Any, structure: Callable[[Any], T], page_number: int) -> Page[T]:
-    """Build a :class:`Page` from a list answer."""
-    if not isinstance(data, Mapping):
-        raise ValueError("a list answer must be a JSON object")
-    raw_items = data.get("_items") or []
-    meta = data.get("_meta") or {}
-    links = data.get("_links") or {}
-    total = meta.get("total")
-    max_results = int(meta.get("max_results") or len(raw_items) or 1)
-    page = int(meta.get("page") or page_number)
-    if isinstance(links, Mapping) and "next" in links:
-        has_next = True
-    elif isinstance(total, int):
-        has_next = page * max_results < total
-    else:
-        has_next = False
-    return Page(
-        items=tuple(structure(item) for item in raw_items),
-        page=page,
-        max_results=max_results,
-        total=total if isinstance(total, int) else None,
-        has_next=has_next,
+def parse_page(
+    data: Any,
+    model: type[T],
+    page_number: int,
+    *,
+    hook: Callable[[Any, Any], T] | None = None,
+    requested_size: int | None = None,
+    status_code: int = 200,
+    path: str = "",
+) -> Page[T]:
+    """Build a :class:`Page` of ``model`` items from a list answer to ``GET path``.
+
+    Tolerant: ``_meta`` and ``_links`` may be missing or partial. The page
+    size is ``_meta.max_results`` (what the server used), else
+    ``requested_size``, else :data:`DEFAULT_PAGE_SIZE`. There is a next page
+    when ``_links.next`` is present, or ``_meta.total`` is not reached, or,
+    with no total, when this page is full; never after an empty page. An
+    answer that is not a JSON object with an ``_items`` list, or an item that
+    does not fit ``model``, raises
+    :class:`~amili_async.errors.ResponseValidationError`.
+    """
+    raw_items = data.get("_items") if isinstance(data, Mapping) else None
+    if not isinstance(raw_items, list):
+        raise unreadable(
+            "a list answer must be a JSON object with an '_items' list",
+            data,
+            status_code=status_code,
+            method="GET",
+            path=path,
+        )
+    items = tuple(
+        structure_response(
+            raw, model, hook=hook, at=f"_items.{index}", status_code=status_code, path=path
+        )
+        for index, raw in enumerate(raw_items)
     )
+    meta = _mapping(data.get("_meta"))
+    links = _mapping(data.get("_links"))
+    total = _count(meta.get("total"), minimum=0)
+    size = _count(meta.get("max_results"), minimum=1) or requested_size or DEFAULT_PAGE_SIZE
+    page = _count(meta.get("page"), minimum=1) or page_number
+    if not items:
+        has_next = False
+    elif "next" in links:
+        has_next = True
+    elif total is not None:
+        has_next = page * size < total
+    else:
+        has_next = len(items) >= size
+    return Page(items=items, page=page, max_results=size, total=total, has_next=has_next)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _count(value: Any, *, minimum: int) -> int | None:
+    """A whole number of at least ``minimum`` from ``_meta``, or ``None`` for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        return None
+    return value

@@ -100,7 +100,7 @@ def parse_http_date(text: str) -> datetime:
         return datetime(
             year, month, day, int(hour_text), int(minute_text), int(second_text), tzinfo=UTC
         )
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, OverflowError):
         raise ValueError(
             f"not an RFC 1123 date: {text!r} (expected like 'Mon, 07 Jul 2025 00:00:00 GMT')"
         ) from None
@@ -223,10 +223,21 @@ def _structure_str(value: Any, _: type) -> str:
 
 def _structure_int(value: Any, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, Decimal | float) and value == int(value):
+        if isinstance(value, Decimal | float) and _is_whole(value):
             return int(value)
         raise TypeError(f"expected a whole number, got {value!r}")
     return value
+
+
+def _is_whole(value: Decimal | float) -> bool:
+    """Whether ``value`` is a whole number of sane size, checked without ``int()``.
+
+    ``int(Decimal("1E+999999999"))`` would build a number of a billion digits;
+    no count or size the API sends comes near 10**20.
+    """
+    if isinstance(value, float):
+        return value.is_integer() and abs(value) < 1e20
+    return value.is_finite() and value.adjusted() < 20 and value == value.to_integral_value()
 
 
 def _structure_bool(value: Any, _: type) -> bool:
@@ -327,6 +338,8 @@ def _tuple_structure_factory(conv: cattrs.Converter) -> Callable[[Any], Callable
     A JSON list whose items all convert takes the fast path; anything else
     (another iterable, or an item that fails) goes through cattrs' own tuple
     handling, so errors carry exactly the same per-index detail as before.
+    A string or an object is refused rather than read as the sequence of its
+    characters or keys.
     """
     general = conv.get_structure_hook(tuple[object, ...])
 
@@ -340,6 +353,8 @@ def _tuple_structure_factory(conv: cattrs.Converter) -> Callable[[Any], Callable
                     return tuple([hook(element, item) for element in value])
                 except Exception:  # redone below, for cattrs' detailed error
                     pass
+            elif isinstance(value, str | bytes | Mapping):
+                raise TypeError(f"expected a list, got {type(value).__name__}")
             return general(value, tup)
 
         return structure_tuple
@@ -354,7 +369,16 @@ def _attrs_structure_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Ca
             for field in attrs.fields(cls)
             if API_NAME in field.metadata
         }
-        return make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+        structure = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+
+        def structure_object(value: Any, target: Any) -> Any:
+            # cattrs would look keys up with ``in``, reading a list or a string as an
+            # object with every field missing.
+            if type(value) is not dict and not isinstance(value, Mapping):
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+            return structure(value, target)
+
+        return structure_object
 
     return factory
 

@@ -7,6 +7,7 @@
     ├── RequestValidationError        input refused before anything was sent (also a ValueError)
     ├── PreviouslyFailedError         a bulk job's journal says this item failed in an earlier run
     ├── WaitTimeoutError              ``cases.wait_for`` gave up (also a builtin TimeoutError)
+    ├── ResponseValidationError       the API answered, but its answer cannot be read
     ├── TransportError                no usable HTTP answer
     │   ├── ConnectError              could not connect: the request was never sent
     │   ├── RequestTimeoutError       no answer in time
@@ -17,7 +18,7 @@
         ├── PermissionDeniedError     403
         ├── NotFoundError             404
         ├── ConflictError             409, 412, 428 (ETag / precondition)
-        ├── UnprocessableEntityError  422, with the API's per-field ``issues``
+        ├── UnprocessableEntityError  422, with the API's per-field ``issues``, flattened
         ├── RateLimitError            429, with ``retry_after``
         └── ServerError               5xx, with ``retry_after`` when the API gave one
 
@@ -28,7 +29,7 @@ carries an API key or token: requests are described by method and path only.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 __all__ = [
@@ -46,10 +47,12 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "RequestValidationError",
+    "ResponseValidationError",
     "ServerError",
     "TransportError",
     "UnprocessableEntityError",
     "WaitTimeoutError",
+    "flatten_issues",
 ]
 
 
@@ -105,6 +108,56 @@ class WaitTimeoutError(AmiliError, builtins.TimeoutError):
         self.case_id = case_id
         self.last = last
         super().__init__(message)
+
+
+class ResponseValidationError(AmiliError):
+    """The API answered, but its answer cannot be read.
+
+    HTML instead of JSON, broken or empty JSON, invalid UTF-8, absurd nesting,
+    a broken compressed stream, or JSON of the wrong shape (a list where an
+    object was expected, a string where a date was) all end here; no ``json``,
+    ``cattrs`` or ``TypeError`` reaches the caller.
+
+    ``status_code`` is the HTTP status (``None`` when the body could not even
+    be received), ``method`` and ``path`` name the request, ``reason`` says
+    what is wrong, ``issues`` maps the fields that did not fit (dotted paths
+    such as ``debt.capital_to_claim``) to why, and ``body_start`` holds the
+    first ~200 characters of the body for a human to look at (never a key).
+
+    ``landed`` is ``True`` when the request was a write that the server
+    answered with a success status: the write took effect. Do **not** send it
+    again; look it up instead (the services do this themselves where they
+    can, and return what the lookup finds).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status_code: int | None,
+        method: str,
+        path: str,
+        body_start: str = "",
+        landed: bool = False,
+        issues: Mapping[str, str] | None = None,
+    ) -> None:
+        self.reason = reason
+        self.status_code = status_code
+        self.method = method
+        self.path = path
+        self.body_start = body_start
+        self.landed = landed
+        self.issues: dict[str, str] = dict(issues or {})
+        answer = "the answer" if status_code is None else f"the {status_code} answer"
+        text = f"cannot read {answer} to {method} {path}: {reason}"
+        if body_start:
+            text += f" (body starts {body_start!r})"
+        if landed:
+            text += (
+                "; the write landed on the server, so do not send it again: "
+                "look it up to see what it made"
+            )
+        super().__init__(text)
 
 
 class TransportError(AmiliError):
@@ -170,13 +223,19 @@ class APIStatusError(AmiliError):
         self.status_code = status_code
         self.method = method
         self.path = path
-        self.issues: dict[str, Any] = dict(issues or {})
+        self.issues: dict[str, Any] = self._read_issues(issues, body)
         self.body = body
         self.retry_after = retry_after
-        text = f"{status_code} from {method} {path}: {message}"
+        super().__init__(self._describe())
+
+    def _read_issues(self, issues: Mapping[str, Any] | None, body: Any) -> dict[str, Any]:
+        return dict(issues or {})
+
+    def _describe(self) -> str:
+        text = f"{self.status_code} from {self.method} {self.path}: {self.message}"
         if self.issues:
             text += " — " + "; ".join(f"{field}: {reason}" for field, reason in self.issues.items())
-        super().__init__(text)
+        return text
 
 
 class BadRequestError(APIStatusError):
@@ -200,7 +259,31 @@ class ConflictError(APIStatusError):
 
 
 class UnprocessableEntityError(APIStatusError):
-    """422: the API refused the content; ``issues`` says which fields and why."""
+    """422: the API refused the content; ``issues`` says which fields and why.
+
+    ``issues`` is flat, keyed like local validation: Eve's nested ``_issues``
+    (``{"debts": {"0": {"invoice_number": "max length is 20"}}}``) becomes
+    ``{"debts.0.invoice_number": ("max length is 20",)}``, each field with all
+    its messages. For a list POST, whose 422 names the failing items in
+    ``_items``, each key starts with the item's index (``1.debts.0.invoice_number``).
+    ``str(e)`` reads as one sentence per field.
+    """
+
+    issues: dict[str, tuple[str, ...]]
+
+    def _read_issues(
+        self, issues: Mapping[str, Any] | None, body: Any
+    ) -> dict[str, tuple[str, ...]]:
+        return flatten_issues(issues if issues else _bulk_item_issues(body))
+
+    def _describe(self) -> str:
+        sentences = [
+            f"{self.status_code} from {self.method} {self.path}: {_sentence(self.message)}"
+        ]
+        for field, messages in self.issues.items():
+            text = "; ".join(message.rstrip(". ") for message in messages)
+            sentences.append(_sentence(f"{field}: {text}" if field else text))
+        return " ".join(sentences)
 
 
 class RateLimitError(APIStatusError):
@@ -229,3 +312,50 @@ def error_class_for_status(status_code: int) -> type[APIStatusError]:
     if status_code >= 500:
         return ServerError
     return _STATUS_ERRORS.get(status_code, APIStatusError)
+
+
+def flatten_issues(raw: Any) -> dict[str, tuple[str, ...]]:
+    """Eve's nested ``_issues`` as flat dotted keys, each with its messages, in the API's order.
+
+    A value may be a message, a list of messages, or a nested mapping keyed by
+    field name or list index (as a string); lists may mix messages and
+    mappings. ``{"debts": {"0": {"invoice_number": ["max length is 20",
+    "must be of string type"]}}}`` becomes ``{"debts.0.invoice_number":
+    ("max length is 20", "must be of string type")}``. Keys that are already
+    dotted stay as they are. Anything that is not a mapping, a list or a
+    string is written as text; nothing here raises.
+    """
+    flat: dict[str, list[str]] = {}
+    # An explicit stack rather than recursion: however deep the server nests, this cannot fail.
+    stack: list[tuple[str, Iterator[tuple[str, Any]]]] = [("", iter([("", raw)]))]
+    while stack:
+        prefix, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        key, value = entry
+        path = f"{prefix}.{key}" if prefix and key else prefix or key
+        if isinstance(value, Mapping):
+            stack.append((path, ((str(name), item) for name, item in value.items())))
+        elif isinstance(value, list | tuple):
+            stack.append((path, (("", item) for item in value)))
+        elif value is not None:
+            flat.setdefault(path, []).append(value if isinstance(value, str) else str(value))
+    return {path: tuple(messages) for path, messages in flat.items()}
+
+
+def _bulk_item_issues(body: Any) -> dict[str, Any]:
+    """The ``_issues`` of each failed item of a list POST's 422, keyed by the item's index."""
+    items = body.get("_items") if isinstance(body, Mapping) else None
+    if not isinstance(items, list):
+        return {}
+    return {
+        str(index): item["_issues"]
+        for index, item in enumerate(items)
+        if isinstance(item, Mapping) and item.get("_issues")
+    }
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else text + "."

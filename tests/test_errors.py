@@ -76,8 +76,8 @@ async def test_validation_error_carries_the_apis_issues(
 
     with pytest.raises(UnprocessableEntityError) as caught:
         await respx_client.case_registrations.create(example("01-case-registration.request.json"))
-    assert caught.value.issues == issues
-    assert "debts.0.capital_to_claim: must be positive" in str(caught.value)
+    assert caught.value.issues == {field: (reason,) for field, reason in issues.items()}
+    assert "debts.0.capital_to_claim: must be positive." in str(caught.value)
 
 
 async def test_documented_401_shape(api: respx.MockRouter, respx_client: AmiliClient) -> None:

@@ -63,7 +63,7 @@ def case_row(case: Case) -> list[str]:
         str(case.state or ""),
         case.customer_name or "",
         masked(case.customer_id_number),
-        case.debt.invoice_number if case.debt else "",
+        (case.debt.invoice_number or "") if case.debt else "",
         "" if remaining is None else f"{remaining} {case.currency or ''}".strip(),
         closed,
     ]

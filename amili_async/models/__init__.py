@@ -28,13 +28,20 @@ from .case_registration import (
     FeesIncludedInCapital,
     FirstAction,
     NewCaseRegistration,
+    RegisteredAddress,
+    RegisteredCustomer,
+    RegisteredDebt,
+    RegisteredFeesAlreadyClaimed,
+    RegisteredFeesIncludedInCapital,
+    RegisteredReminderFee,
     ReminderFee,
 )
-from .creditor_payment import CreditorPayment, NewCreditorPayment, PaymentStatus
+from .creditor_payment import BusinessStatus, CreditorPayment, NewCreditorPayment, PaymentStatus
 from .media import MediaUpload
 
 __all__ = [
     "Address",
+    "BusinessStatus",
     "Case",
     "CaseDebt",
     "CaseRegistration",
@@ -57,6 +64,12 @@ __all__ = [
     "NextFlowItem",
     "OriginalInvoice",
     "PaymentStatus",
+    "RegisteredAddress",
+    "RegisteredCustomer",
+    "RegisteredDebt",
+    "RegisteredFeesAlreadyClaimed",
+    "RegisteredFeesIncludedInCapital",
+    "RegisteredReminderFee",
     "ReminderFee",
     "ServiceEntry",
     "StateChange",

@@ -10,6 +10,7 @@ import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
 
 from .._serde import API_NAME, converter
+from .._validation import mask_id_number
 from ..errors import RequestValidationError
 
 T = TypeVar("T")
@@ -37,6 +38,11 @@ class OpenStrEnum(StrEnum):
         return self._value_ in type(self)._value2member_map_
 
 
+def mask_optional(value: str | None) -> str:
+    """``repr`` of an optional identity number, masked (for ``field(repr=...)``)."""
+    return "None" if value is None else repr(mask_id_number(value))
+
+
 def api_field(name: str, **kwargs: Any) -> Any:
     """An attrs field named differently in the API's JSON (Eve's ``_id`` is our ``id``)."""
     metadata = dict(kwargs.pop("metadata", {}))
@@ -44,7 +50,12 @@ def api_field(name: str, **kwargs: Any) -> Any:
     return attrs.field(metadata=metadata, **kwargs)
 
 
-def _issue_paths(error: BaseException, prefix: str, issues: dict[str, str]) -> None:
+def issue_paths(error: BaseException, prefix: str, issues: dict[str, str]) -> None:
+    """Add to ``issues`` each field a (cattrs) structuring error names, as a dotted path.
+
+    Paths use the API's names (``_id``, not ``id``) and start with ``prefix``;
+    an error that names no field is recorded under ``prefix`` (or ``?``).
+    """
     if isinstance(error, RequestValidationError):
         for field, reason in error.issues.items():
             issues[f"{prefix}.{field}" if prefix else field] = reason
@@ -54,9 +65,9 @@ def _issue_paths(error: BaseException, prefix: str, issues: dict[str, str]) -> N
         for inner, note in with_notes:
             step = getattr(note, "name", None)
             step = str(getattr(note, "index", "?")) if step is None else _api_name(error, step)
-            _issue_paths(inner, f"{prefix}.{step}" if prefix else step, issues)
+            issue_paths(inner, f"{prefix}.{step}" if prefix else step, issues)
         for inner in without_notes:
-            _issue_paths(inner, prefix, issues)
+            issue_paths(inner, prefix, issues)
         return
     if isinstance(error, KeyError):
         issues[prefix or "?"] = "required field is missing"
@@ -95,7 +106,7 @@ def parse_request(cls: type[T], data: T | Mapping[str, Any]) -> T:
         raise RequestValidationError(error.issues, model=cls.__name__) from None
     except (ClassValidationError, IterableValidationError) as error:
         issues: dict[str, str] = {}
-        _issue_paths(error, "", issues)
+        issue_paths(error, "", issues)
         raise RequestValidationError(issues, model=cls.__name__) from None
     except (TypeError, ValueError, KeyError, AttributeError) as error:
         raise RequestValidationError({"": str(error)}, model=cls.__name__) from None

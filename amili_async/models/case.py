@@ -1,4 +1,10 @@
-"""Cases: one per registered debt, with its life cycle, amounts and transactions."""
+"""Cases: one per registered debt, with its life cycle, amounts and transactions.
+
+These are response models only (cases are made by registering debts), so
+nothing here refuses what the API sends: apart from the case's ``id``, every
+field may be missing (left out by a ``projection``, or absent from an older
+record) and then reads as ``None``; lists read as ``()``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,7 @@ from decimal import Decimal
 
 from attrs import field, frozen
 
-from .._validation import mask_id_number
-from ._base import OpenStrEnum, api_field
+from ._base import OpenStrEnum, api_field, mask_optional
 
 __all__ = [
     "Case",
@@ -29,10 +34,6 @@ __all__ = [
     "TransactionOrigin",
     "TransactionType",
 ]
-
-
-def _mask_optional(value: str | None) -> str:
-    return "None" if value is None else repr(mask_id_number(value))
 
 
 class CaseState(OpenStrEnum):
@@ -92,11 +93,11 @@ class CaseSettings:
 
 @frozen
 class CaseDebt:
-    """The debt a case collects, as Amili stores it."""
+    """The debt a case collects, as Amili stores it. Any field may be ``None``."""
 
-    invoice_number: str
-    invoice_date: datetime
-    capital_to_claim: Decimal
+    invoice_number: str | None = None
+    invoice_date: datetime | None = None
+    capital_to_claim: Decimal | None = None
     invoice_due_days_after_invoice_date: int | None = None
     interest_days_after_invoice_date: int | None = None
     initial_capital: Decimal | None = None
@@ -107,34 +108,37 @@ class CaseDebt:
 
 @frozen
 class StateChange:
-    """One entry of ``state_history``."""
+    """One entry of ``state_history``. Either field may be ``None``."""
 
-    state: CaseState
-    state_date: datetime
+    state: CaseState | None = None
+    state_date: datetime | None = None
 
 
 @frozen
 class StatusChange:
-    """One entry of ``status_history``."""
+    """One entry of ``status_history``. Either field may be ``None``."""
 
-    status: CaseStatus
-    status_date: datetime
+    status: CaseStatus | None = None
+    status_date: datetime | None = None
 
 
 @frozen
 class ServiceEntry:
-    """A service Amili started on the case, and when."""
+    """A service Amili started on the case, and when. Either field may be ``None``."""
 
-    service: str
-    service_date: datetime
+    service: str | None = None
+    service_date: datetime | None = None
 
 
 @frozen
 class Transaction:
-    """A booking on the case. Payments and write-offs have negative amounts."""
+    """A booking on the case. Payments and write-offs have negative amounts.
 
-    amount: Decimal
-    type: TransactionType
+    Any field may be ``None`` (a projection, an older record).
+    """
+
+    amount: Decimal | None = None
+    type: TransactionType | None = None
     bank_transaction_date: datetime | None = None
     registration_date: datetime | None = None
     origin: TransactionOrigin | None = None
@@ -167,17 +171,17 @@ class Limitation:
 
 @frozen
 class Closed:
-    """When and why a case closed."""
+    """When and why a case closed. Either field may be ``None``."""
 
-    close_date: datetime
-    reason: CloseReason
+    close_date: datetime | None = None
+    reason: CloseReason | None = None
 
 
 @frozen
 class OriginalInvoice:
-    """The invoice file uploaded for the case."""
+    """The invoice file uploaded for the case. Any field may be ``None``."""
 
-    id: str
+    id: str | None = None
     filename: str | None = None
     content_type: str | None = None
     size: int | None = None
@@ -190,7 +194,10 @@ class Case:
     Every date is an aware UTC ``datetime``, every amount an exact ``Decimal``.
     Fields the API adds later are ignored; values the SDK does not know yet
     (a new status, say) still parse, as pseudo-members of their enum.
-    Identity numbers are masked in ``repr``.
+    Only ``id`` is required (Eve always sends ``_id``, even under a
+    ``projection``): any other field the answer leaves out is ``None``, and
+    the lists (``state_history``, ``status_history``, ``services``,
+    ``transactions``) are ``()``. Identity numbers are masked in ``repr``.
     """
 
     id: str = api_field("_id")
@@ -202,12 +209,12 @@ class Case:
     creditor_name: str | None = None
     customer: str | None = None
     customer_name: str | None = None
-    customer_id_number: str | None = field(default=None, repr=_mask_optional)
+    customer_id_number: str | None = field(default=None, repr=mask_optional)
     customer_number: str | None = None
     customer_status: str | None = None
     debtor: str | None = None
     debtor_name: str | None = None
-    debtor_id_number: str | None = field(default=None, repr=_mask_optional)
+    debtor_id_number: str | None = field(default=None, repr=mask_optional)
     currency: str | None = None
     reference_number: str | None = None
     agreement_version: str | None = None

@@ -1,4 +1,10 @@
-"""Case registrations: the request that hands debts to Amili, and what the API answers."""
+"""Case registrations: the request that hands debts to Amili, and what the API answers.
+
+The request models (:class:`NewCaseRegistration`, :class:`Customer`,
+:class:`Debt`, ...) check everything before it is sent. The response models
+(:class:`CaseRegistration` and its ``Registered*`` parts) check nothing: they
+read whatever the API stored.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from .._validation import (
     check_swedish_id_number,
     mask_id_number,
 )
-from ._base import Issues, OpenStrEnum, api_field
+from ._base import Issues, OpenStrEnum, api_field, mask_optional
 
 __all__ = [
     "Address",
@@ -27,6 +33,12 @@ __all__ = [
     "FeesIncludedInCapital",
     "FirstAction",
     "NewCaseRegistration",
+    "RegisteredAddress",
+    "RegisteredCustomer",
+    "RegisteredDebt",
+    "RegisteredFeesAlreadyClaimed",
+    "RegisteredFeesIncludedInCapital",
+    "RegisteredReminderFee",
     "ReminderFee",
 ]
 
@@ -212,6 +224,70 @@ class NewCaseRegistration:
 
 
 @frozen
+class RegisteredAddress:
+    """A postal address as the API stores it. No field is required."""
+
+    address_line_1: str | None = None
+    zip_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+@frozen
+class RegisteredCustomer:
+    """The customer of a stored registration, as the API answers it.
+
+    Read as sent, without the request's rules: the docs' own person example
+    has no ``is_company``, and other records say ``is_person`` instead. No
+    field is required. ``id_number`` is masked in ``repr``.
+    """
+
+    name: str | None = None
+    id_number: str | None = field(default=None, repr=mask_optional)
+    is_company: bool | None = None
+    is_person: bool | None = None
+    customer_number: str | None = None
+    address: RegisteredAddress | None = None
+    mobile_number: str | None = None
+    email: str | None = None
+
+
+@frozen
+class RegisteredFeesIncludedInCapital:
+    """Fees already inside ``capital_to_claim``, as stored."""
+
+    invoice_fee: Decimal | None = None
+
+
+@frozen
+class RegisteredReminderFee:
+    """A reminder fee the creditor already claimed, as stored."""
+
+    amount: Decimal | None = None
+    fee_registration_date: datetime | None = None
+
+
+@frozen
+class RegisteredFeesAlreadyClaimed:
+    """Fees the creditor claimed before handing the debt over, as stored."""
+
+    reminder: RegisteredReminderFee | None = None
+
+
+@frozen
+class RegisteredDebt:
+    """One debt of a stored registration, as the API answers it; no field is required."""
+
+    invoice_number: str | None = None
+    debt_description: str | None = None
+    invoice_date: datetime | None = None
+    capital_to_claim: Decimal | None = None
+    invoice_due_days_after_invoice_date: int | None = None
+    fees_included_in_capital_to_claim: RegisteredFeesIncludedInCapital | None = None
+    fees_already_claimed: RegisteredFeesAlreadyClaimed | None = None
+
+
+@frozen
 class CaseRegistration:
     """A stored case registration: what ``POST`` answers and ``GET`` reads.
 
@@ -219,6 +295,14 @@ class CaseRegistration:
     references in the same order. The request's own fields are filled when
     the registration is read back (``GET``); the ``POST`` answer leaves them
     ``None``.
+
+    Tolerant of what the API sends: ``customer`` and ``debts`` are read into
+    :class:`RegisteredCustomer` and :class:`RegisteredDebt`, which keep none
+    of the request's checks (a registration stored from an older or looser
+    form reads back fine). Only ``id`` is required (Eve always sends ``_id``,
+    even under a ``projection``); any other field the answer leaves out (a
+    projection, an older record) is ``None``, and the id lists are ``()``.
+    Unknown fields are ignored.
     """
 
     id: str = api_field("_id")
@@ -233,10 +317,12 @@ class CaseRegistration:
     creditor: str | None = None
     first_action: FirstAction | None = None
     currency: str | None = None
-    customer: Customer | None = None
-    debts: tuple[Debt, ...] | None = None
+    customer: RegisteredCustomer | None = None
+    debts: tuple[RegisteredDebt, ...] | None = None
 
     @property
     def invoice_numbers(self) -> tuple[str, ...]:
         """The invoice numbers of the debts, when the registration was read back."""
-        return tuple(debt.invoice_number for debt in self.debts or ())
+        return tuple(
+            debt.invoice_number for debt in self.debts or () if debt.invoice_number is not None
+        )

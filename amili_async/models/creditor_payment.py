@@ -10,11 +10,23 @@ from attrs import frozen
 from .._validation import check_currency, check_positive_amount
 from ._base import Issues, OpenStrEnum, api_field
 
-__all__ = ["CreditorPayment", "NewCreditorPayment", "PaymentStatus"]
+__all__ = ["BusinessStatus", "CreditorPayment", "NewCreditorPayment", "PaymentStatus"]
 
 
 class PaymentStatus(OpenStrEnum):
-    """How the API settled a creditor payment."""
+    """How the API settled a creditor payment (``_payment_status``; only ``completed`` is seen)."""
+
+    COMPLETED = "completed"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class BusinessStatus(OpenStrEnum):
+    """The business outcome of a creditor action (``status``), beside its HTTP status.
+
+    The API may answer ``201 Created`` and still report ``warning`` or
+    ``error`` here, with the reason in ``status_reason_locale``.
+    """
 
     COMPLETED = "completed"
     WARNING = "warning"
@@ -70,7 +82,25 @@ class NewCreditorPayment:
 
 @frozen
 class CreditorPayment:
-    """A stored creditor payment: what ``POST`` answers and ``GET`` reads."""
+    """A stored creditor payment: what ``POST`` answers and ``GET`` reads.
+
+    A ``201 Created`` answer means the API recorded the payment, not that all
+    went as asked: check :attr:`status`. ``completed`` (or no status, as the
+    production API's answers have) is the normal case; ``warning`` and
+    ``error`` are business outcomes, with a locale key naming the reason in
+    ``status_reason_locale`` and what was actually settled in
+    ``settled_amount``. The docs name these values but not their consequences.
+    They are not raised as exceptions, because the payment exists and sending
+    it again would book it twice. What to do: check :attr:`needs_attention`
+    (or :attr:`is_warning` / :attr:`is_error`), record
+    ``status_reason_locale``, read the case back to see what was booked, and
+    settle any difference with Amili rather than by re-sending. ``create``
+    also logs a warning on the ``amili_async`` logger.
+
+    Only ``id`` is required (Eve always sends ``_id``); any other field the
+    answer leaves out (the ``POST`` answer holds only the meta fields, a
+    ``projection``, an older record) is ``None``. Unknown fields are ignored.
+    """
 
     id: str = api_field("_id")
     etag: str | None = api_field("_etag", default=None)
@@ -78,7 +108,7 @@ class CreditorPayment:
     updated: datetime | None = api_field("_updated", default=None)
     api_status: str | None = api_field("_status", default=None)
     payment_status: PaymentStatus | None = api_field("_payment_status", default=None)
-    status: PaymentStatus | None = None
+    status: BusinessStatus | None = None
     status_reason_locale: str | None = None
     settled_amount: Decimal | None = None
     account: str | None = None
@@ -91,3 +121,18 @@ class CreditorPayment:
     creditor_payment_reference: str | None = None
     origin: str | None = None
     client_registration_date: datetime | None = None
+
+    @property
+    def is_warning(self) -> bool:
+        """Whether the API recorded the payment with a warning (see ``status_reason_locale``)."""
+        return self.status == BusinessStatus.WARNING
+
+    @property
+    def is_error(self) -> bool:
+        """Whether the API recorded the payment but reports an error: it was not settled."""
+        return self.status == BusinessStatus.ERROR
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether the business ``status`` is anything but ``completed`` (or absent)."""
+        return self.status is not None and self.status != BusinessStatus.COMPLETED

@@ -51,8 +51,9 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
     ) -> tuple[CaseRegistration, bool]:
         """Like :meth:`create`, also saying whether the registration was found already stored.
 
-        The flag is ``True`` when the answer to the send was lost and the
-        registration was found on the server by reconciliation.
+        The flag is ``True`` when the answer to the send was lost (or could
+        not be read) and the registration was found on the server by
+        reconciliation.
         """
         new = parse_request(NewCaseRegistration, registration)
 
@@ -68,7 +69,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         result = await self._send(spec, timeout)
         if result.existing is not None:
             return result.existing, True
-        return self._parse(result.data), False
+        return await self._parse_answer(spec, result)
 
     def create_many(
         self,

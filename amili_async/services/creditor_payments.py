@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,8 @@ from ..models.creditor_payment import CreditorPayment, NewCreditorPayment
 from ._base import ReadableResource, TimeoutArg
 
 __all__ = ["CreditorPayments"]
+
+logger = logging.getLogger("amili_async")
 
 
 class CreditorPayments(ReadableResource[CreditorPayment]):
@@ -30,6 +33,12 @@ class CreditorPayments(ReadableResource[CreditorPayment]):
         a reference it cannot tell the payment from an identical one, so it
         raises :class:`~amili_async.errors.OutcomeUnknownError` instead of
         risking a second booking.
+
+        A ``201`` answer can still carry a business ``status`` of ``warning``
+        or ``error`` (see :class:`~amili_async.CreditorPayment`): the payment
+        is returned as recorded, a warning is logged on the ``amili_async``
+        logger, and the caller should check ``payment.needs_attention`` and
+        ``payment.status_reason_locale`` rather than send it again.
         """
         new = parse_request(NewCreditorPayment, payment)
         reference = new.creditor_payment_reference
@@ -49,6 +58,15 @@ class CreditorPayments(ReadableResource[CreditorPayment]):
         )
         result = await self._send(spec, timeout)
         if result.existing is not None:
-            existing: CreditorPayment = result.existing
-            return existing
-        return self._parse(result.data)
+            created: CreditorPayment = result.existing
+        else:
+            created, _ = await self._parse_answer(spec, result)
+        if created.needs_attention:
+            logger.warning(
+                "creditor payment %s was recorded with status %r (%s); check it and settle "
+                "any difference with Amili, do not send it again",
+                created.id,
+                str(created.status),
+                created.status_reason_locale or "no reason given",
+            )
+        return created

@@ -80,7 +80,8 @@ class Media(Resource[MediaUpload]):
             files={"file": part},
             replay_safe=replayable,
         )
-        return self._parse((await self._send(spec, timeout)).data)
+        upload, _ = await self._parse_answer(spec, await self._send(spec, timeout))
+        return upload
 
     def _file_part(
         self,
