@@ -23,14 +23,16 @@ from ._auth import TokenProvider
 from ._clock import Clock
 from ._decision import Decision, decide
 from ._ratelimit import RateLimiter
+from ._responses import decode_error_body, decode_json, unreadable
 from ._retry import RetryPolicy, make_retrying, parse_retry_after
-from ._serde import dumps, loads
+from ._serde import dumps
 from ._version import __version__
 from .errors import (
     APIStatusError,
     ConnectError,
     OutcomeUnknownError,
     RequestTimeoutError,
+    ResponseValidationError,
     TransportError,
     error_class_for_status,
 )
@@ -114,10 +116,7 @@ def _error_from_response(
     message = response.reason_phrase or "error"
     issues: Mapping[str, Any] | None = None
     body: Any = None
-    try:
-        body = loads(response.content) if response.content else None
-    except ValueError:
-        body = None
+    body = decode_error_body(response.content) if response.content else None
     if isinstance(body, Mapping):
         error = body.get("_error")
         if isinstance(error, Mapping) and isinstance(error.get("message"), str):
@@ -137,6 +136,31 @@ def _error_from_response(
         body=body,
         retry_after=retry_after,
     )
+
+
+def _decode_answer(spec: RequestSpec, response: httpx.Response, token: str | None) -> Any:
+    """The JSON of a successful answer, or :class:`ResponseValidationError`. A login
+    answer is never quoted in the error: its body is the new token."""
+    try:
+        return decode_json(
+            response.content,
+            status_code=response.status_code,
+            method=spec.method,
+            path=spec.path,
+            content_type=response.headers.get("Content-Type"),
+            secrets=(token,) if token is not None else (),
+        )
+    except ResponseValidationError as error:
+        if not spec.login:
+            raise
+        raise unreadable(
+            error.reason,
+            b"",
+            status_code=response.status_code,
+            method=spec.method,
+            path=spec.path,
+            landed=False,
+        ) from None
 
 
 class Pipeline:
@@ -226,12 +250,12 @@ class Pipeline:
         timeout: httpx.Timeout | None,
     ) -> ApiResult:
         try:
-            response = await self._send_authenticated(spec, attempt_number, timeout)
+            response, token = await self._send_authenticated(spec, attempt_number, timeout)
         except TransportError as error:
             return await self._after_failure(spec, error, retry)
         if response.status_code in spec.expected_status:
             self._rate_limited_streak = 0
-            data = loads(response.content) if response.content else None
+            data = _decode_answer(spec, response, token)
             return ApiResult(response.status_code, data, response.headers)
         retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
         status_error = _error_from_response(response, spec.method, spec.path, retry_after)
@@ -299,10 +323,12 @@ class Pipeline:
 
     async def _send_authenticated(
         self, spec: RequestSpec, attempt_number: int, timeout: httpx.Timeout | None
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, str | None]:
+        """Send one attempt with a token (refreshed and replayed once after a 401);
+        the answer and the token it was sent with."""
         if spec.login:
             await self.limiter.wait_for_server_budget()
-            return await self._send_once(spec, None, attempt_number, timeout)
+            return await self._send_once(spec, None, attempt_number, timeout), None
         async with self.limiter.slot():
             token = await self.auth.get_token()
             response = await self._send_once(spec, token, attempt_number, timeout)
@@ -311,14 +337,14 @@ class Pipeline:
                 or decide(response.status_code, replay_safe=spec.replay_safe)
                 is not Decision.REFRESH
             ):
-                return response
+                return response, token
             fresh = await self.auth.refresh(token)
             if fresh is None or fresh == token:
-                return response
+                return response, token
             logger.info(
                 "%s %s: token rejected, refreshed it; replaying once", spec.method, spec.path
             )
-            return await self._send_once(spec, fresh, attempt_number, timeout)
+            return await self._send_once(spec, fresh, attempt_number, timeout), fresh
 
     async def _send_once(
         self,
@@ -365,6 +391,16 @@ class Pipeline:
                 self._log(spec, attempt_number, started, None, type(error).__name__)
                 raise RequestTimeoutError(
                     f"no answer in time: {type(error).__name__}", method=spec.method, path=spec.path
+                ) from None
+            except httpx.DecodingError:
+                # The body's compression is broken. A write's outcome is then unknown
+                # (reconciled like a lost answer); a read's answer cannot be used.
+                self._log(spec, attempt_number, started, None, "DecodingError")
+                reason = "the answer's compressed body is broken"
+                if not spec.replay_safe:
+                    raise TransportError(reason, method=spec.method, path=spec.path) from None
+                raise unreadable(
+                    reason, b"", status_code=None, method=spec.method, path=spec.path
                 ) from None
             except httpx.TransportError as error:
                 self._log(spec, attempt_number, started, None, type(error).__name__)

@@ -157,7 +157,9 @@ def test_unknown_fields_and_values_still_parse() -> None:
 async def test_an_answer_of_the_wrong_shape_is_a_response_validation_error(
     api: respx.MockRouter, respx_client: AmiliClient, answer: object, field: str
 ) -> None:
-    api.get(f"/cases/{CASE_ID}").respond(200, json=answer)
+    # respx sends json=None as an empty body: send JSON's null itself.
+    body = {"content": b"null"} if answer is None else {"json": answer}
+    api.get(f"/cases/{CASE_ID}").respond(200, **body)  # type: ignore[arg-type]
     with pytest.raises(ResponseValidationError) as caught:
         await respx_client.cases.get(CASE_ID)
     error = caught.value
