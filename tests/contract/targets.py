@@ -13,6 +13,7 @@ import attrs
 import httpx
 from eve_amili import API_KEY, CREDITOR_ID, EveServer, EveServers, EveSettings
 
+from amili_async import AmiliClient, Clock
 from amili_async.sandbox import Sandbox, SandboxServer
 
 __all__ = [
@@ -52,6 +53,8 @@ class Target:
     _variant: Callable[..., Target]
     now: Callable[[], float]
     wait_until: Callable[[float], Awaitable[None]]
+    #: The clock an SDK client on this target runs by (the sandbox's own; None: real time).
+    clock: Clock | None = None
 
     def client(self, *, api_key: Any = _DEFAULT, **kwargs: Any) -> httpx.AsyncClient:
         """A plain httpx client on the target, sending its key (or ``api_key``; ``None``: none)."""
@@ -66,6 +69,16 @@ class Target:
             timeout=5,
             verify=_TLS,
             **kwargs,
+        )
+
+    def sdk(self, **options: Any) -> AmiliClient:
+        """An SDK client on the target, with its key and on its clock."""
+        options.setdefault("clock", self.clock)
+        return AmiliClient(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            transport=self._transport(),
+            **options,
         )
 
     def variant(self, **settings: Any) -> Target:
@@ -108,6 +121,7 @@ def in_process_target(**settings: Any) -> Target:
         variant=in_process_target,
         now=now,
         wait_until=wait_until,
+        clock=sandbox.clock,
     )
 
 
@@ -127,6 +141,7 @@ def served_target(stack: ExitStack, server: SandboxServer | None = None, **setti
         variant=lambda **more: served_target(stack, **more),
         now=now,
         wait_until=wait_until,
+        clock=sandbox.clock,
     )
 
 
