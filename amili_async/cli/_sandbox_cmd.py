@@ -97,8 +97,6 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Account: {sandbox.account_id}  Creditor: {sandbox.creditor_id}")
     print(*login.lines(server.base_url), sep="\n")
     print("Press Ctrl-C to stop.", flush=True)
-    try:
+    with login.removed_on_exit():
         server.run()
-    finally:
-        login.remove()
     return 0

@@ -13,8 +13,13 @@ import argparse
 import os
 import shlex
 import shutil
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from attrs import frozen
@@ -81,6 +86,26 @@ class SandboxLogin:
         """Delete a temporary key file (a ``--key-file`` stays)."""
         if self.temporary_dir is not None:
             shutil.rmtree(self.temporary_dir, ignore_errors=True)
+
+    @contextmanager
+    def removed_on_exit(self) -> Iterator[None]:
+        """:meth:`remove` when the block ends, also when ``SIGTERM`` ends the process.
+
+        (uvicorn re-raises the signal after its graceful shutdown; without a
+        handler of ours, ``SIGTERM`` would kill the process before any cleanup.)
+        """
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if main_thread else None
+        try:
+            yield
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
+            self.remove()
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def prepare_login(sandbox: Sandbox, key_file: Path | None, *, realtime: bool) -> SandboxLogin:
