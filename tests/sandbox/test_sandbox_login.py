@@ -144,10 +144,10 @@ async def test_the_token_works_and_expires_on_the_sandbox_clock(
         assert (await http.get("/cases")).status_code == 200
         sandbox.advance(seconds=1)
         assert_unauthorized(await http.get("/cases"))
-        # A login token is not the static key: the sandbox controls stay closed to it.
-        sandbox_token = (await login(sandbox, signed(sandbox))).json()["token"]
-        control = await http.post("/_sandbox/tokens", json={}, headers={"X-API-Key": sandbox_token})
-        assert control.status_code == 403
+    # A login token is not the static key: the sandbox controls stay closed to it.
+    fresh = (await login(sandbox, signed(sandbox))).json()["token"]
+    async with client(sandbox, key=fresh) as http:
+        assert (await http.post("/_sandbox/tokens", json={})).status_code == 403
 
 
 @pytest.mark.anyio
@@ -385,3 +385,6 @@ def test_served_logins(served: tuple[Sandbox, httpx.Client]) -> None:
     assert posted.status_code == 200, posted.text
     assert http.get("/cases", headers={"X-API-Key": posted.json()["token"]}).status_code == 200
     assert_refused(http.post(LOGIN, json={"api_code": "elsewhere"}))
+    # uvicorn takes X-Forwarded-For from a loopback peer as the caller's address.
+    forwarded = {"X-Forwarded-For": "192.0.2.10"}
+    assert http.post(LOGIN, json={"api_code": "elsewhere"}, headers=forwarded).status_code == 200
