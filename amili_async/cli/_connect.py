@@ -1,7 +1,9 @@
 """What ``register``, ``status`` and ``watch`` share: where the API is, and demo cases.
 
-Credentials come from the environment: ``AMILI_API_KEY`` (required) and
-``AMILI_BASE_URL`` (optional, Amili's sandbox host by default). ``--sandbox``
+Credentials come from the environment (see :data:`CREDENTIALS_HELP`): a static
+``AMILI_API_KEY``, or Amili's login with ``AMILI_API_CODE`` and
+``AMILI_PRIVATE_KEY``; ``AMILI_BASE_URL`` is optional (Amili's sandbox host by
+default). ``--sandbox``
 runs the command against an embedded, in-process sandbox instead: no key, no
 network, nothing kept after the command ends. The sandbox and the client then
 share one simulated clock, so back-offs and polling intervals cost no real time.
@@ -11,16 +13,17 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from attrs import frozen
 
 from amili_async import (
     DEFAULT_BASE_URL,
     AmiliClient,
+    ApiCodeAuth,
     ConfigurationError,
     RateLimit,
     RetryPolicy,
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Connection",
     "add_connection_arguments",
+    "client_credentials",
     "connect",
     "console",
     "masked",
@@ -44,10 +48,23 @@ __all__ = [
 #: Environment variables the commands read.
 API_KEY_ENV = "AMILI_API_KEY"
 BASE_URL_ENV = "AMILI_BASE_URL"
+API_CODE_ENV = "AMILI_API_CODE"
+PRIVATE_KEY_ENV = "AMILI_PRIVATE_KEY"
+JWT_ALGORITHM_ENV = "AMILI_JWT_ALGORITHM"
+
+#: The credentials paragraph of each connecting command's ``--help``.
+CREDENTIALS_HELP = (
+    f"Credentials come from the environment: either {API_CODE_ENV} and {PRIVATE_KEY_ENV} "
+    "(the path of the PEM private key whose public key is registered with Amili; "
+    f"{JWT_ALGORITHM_ENV}: ES256 (default), ES384, ES512, RS256, RS384 or RS512) for "
+    f"Amili's login, or a static {API_KEY_ENV}. Setting both is refused. "
+    f"{BASE_URL_ENV} names another host than Amili's sandbox."
+)
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--sandbox`` and ``--rate``."""
+    """``--sandbox`` and ``--rate``, and the credentials paragraph of ``--help``."""
+    parser.epilog = CREDENTIALS_HELP
     parser.add_argument(
         "--sandbox",
         action="store_true",
@@ -113,19 +130,43 @@ async def connect(args: argparse.Namespace, *, concurrency: int = 10) -> AsyncIt
         async with client:
             yield Connection(client, sandbox)
         return
-    api_key = os.environ.get(API_KEY_ENV, "").strip()
-    if not api_key:
-        raise UsageError(
-            f"no credentials: set {API_KEY_ENV} (and {BASE_URL_ENV} for another host), "
-            "or pass --sandbox to use an embedded sandbox"
-        )
     base_url = os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
     try:
-        client = AmiliClient(api_key=api_key, base_url=base_url, rate_limit=limit)
+        credentials = client_credentials(os.environ)
+        client = AmiliClient(**credentials, base_url=base_url, rate_limit=limit)
     except ConfigurationError as error:
         raise UsageError(str(error)) from None
     async with client:
         yield Connection(client, None)
+
+
+def client_credentials(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``AmiliClient`` keywords from the environment: ``api_key=`` or ``token_provider=``.
+
+    Raises :class:`UsageError` when there are none, both kinds, or half of the login;
+    :class:`~amili_async.ConfigurationError` when the key file or algorithm is unusable.
+    """
+    api_key = environ.get(API_KEY_ENV, "").strip()
+    api_code = environ.get(API_CODE_ENV, "").strip()
+    key_path = environ.get(PRIVATE_KEY_ENV, "").strip()
+    if api_key and (api_code or key_path):
+        raise UsageError(
+            f"both {API_KEY_ENV} and {API_CODE_ENV}/{PRIVATE_KEY_ENV} are set: unset one of them"
+        )
+    if api_key:
+        return {"api_key": api_key}
+    if api_code and key_path:
+        # ApiCodeAuth checks the algorithm's name and that the key suits it.
+        algorithm = cast(Any, environ.get(JWT_ALGORITHM_ENV, "").strip().upper() or "ES256")
+        return {"token_provider": ApiCodeAuth(api_code, key_path, algorithm=algorithm)}
+    if api_code or key_path:
+        missing = PRIVATE_KEY_ENV + " (the private key's path)" if api_code else API_CODE_ENV
+        raise UsageError(f"Amili's login needs {API_CODE_ENV} and {PRIVATE_KEY_ENV}: set {missing}")
+    raise UsageError(
+        f"no credentials: set {API_CODE_ENV} and {PRIVATE_KEY_ENV} (Amili's login) or "
+        f"{API_KEY_ENV}, and {BASE_URL_ENV} for another host; "
+        "or pass --sandbox to use an embedded sandbox"
+    )
 
 
 def console(plain: bool, *, stderr: bool = False) -> Console:

@@ -7,6 +7,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 
 from ._common import SubParsers
+from ._sandbox_login import add_login_arguments, prepare_login
 
 __all__ = ["register"]
 
@@ -28,8 +29,10 @@ def register(subparsers: SubParsers) -> None:
         "serve",
         help="serve the sandbox over HTTP until Ctrl-C",
         description=(
-            "Serve the in-memory Amili API on a loopback port. It prints the base URL and a "
-            "static API key; move its clock with POST /_sandbox/clock/advance."
+            "Serve the in-memory Amili API on a loopback port. It prints the base URL, a "
+            "static API key, and an API code with its private key file for Amili's login "
+            "(the export line sets what the other commands read); move its clock with "
+            "POST /_sandbox/clock/advance."
         ),
     )
     serve.add_argument(
@@ -60,6 +63,7 @@ def register(subparsers: SubParsers) -> None:
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
+    add_login_arguments(serve)
     serve.set_defaults(handler=_serve)
     sandbox.set_defaults(handler=lambda _args: _usage(sandbox))
 
@@ -84,12 +88,15 @@ def _serve(args: argparse.Namespace) -> int:
             access_log=True,
         )
         server.bind()
+        login = prepare_login(sandbox, args.key_file, realtime=args.realtime)
     except (ValueError, OSError) as exc:
         print(f"amili-async sandbox serve: {exc}", file=sys.stderr)
         return 1
     print(f"Base URL: {server.base_url}")
     print(f"API key: {sandbox.api_key}")
     print(f"Account: {sandbox.account_id}  Creditor: {sandbox.creditor_id}")
+    print(*login.lines(server.base_url), sep="\n")
     print("Press Ctrl-C to stop.", flush=True)
-    server.run()
+    with login.removed_on_exit():
+        server.run()
     return 0

@@ -12,6 +12,10 @@ or serve it on a loopback port with :class:`SandboxServer` (or
 inject faults through :attr:`Sandbox.faults`, and look inside with
 :meth:`Sandbox.cases`, :meth:`Sandbox.payments` and :attr:`Sandbox.request_log`.
 
+Amili's login, ``GET|POST /authenticates/api-code``, works for API codes
+registered with :meth:`Sandbox.add_api_user` (a public key for the JWT login,
+static IPs for the POST one).
+
 Sandbox-only HTTP endpoints (authenticated with the static API key):
 ``POST /_sandbox/tokens``, ``GET /_sandbox/clock``,
 ``POST /_sandbox/clock/advance``, ``GET|POST|DELETE /_sandbox/faults``,
@@ -19,6 +23,7 @@ Sandbox-only HTTP endpoints (authenticated with the static API key):
 """
 
 from ._accounts import SandboxAccount, SandboxCreditor
+from ._api_users import SandboxApiUser
 from ._faults import FaultInjector, FaultKind, FaultRule
 from ._realtime import RealtimeClock
 from ._sandbox import Sandbox
@@ -34,6 +39,7 @@ __all__ = [
     "RealtimeClock",
     "Sandbox",
     "SandboxAccount",
+    "SandboxApiUser",
     "SandboxCreditor",
     "SandboxServer",
     "SandboxTransport",

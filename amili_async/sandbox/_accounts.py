@@ -1,4 +1,4 @@
-"""Accounts, their creditors, and the keys and tokens that act for them.
+"""Accounts, their creditors, API users, and the keys and tokens that act for them.
 
 :class:`Accounts` holds no lock and reads no clock: :class:`~._state.SandboxState`
 calls it under its lock and passes the time in.
@@ -6,12 +6,19 @@ calls it under its lock and passes the time in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
+from ._api_users import (
+    LoginRefusedError,
+    PublicKeyInput,
+    SandboxApiUser,
+    make_api_user,
+    verify_login_jwt,
+)
 from ._errors import ApiError, missing_relation
 from ._ids import IdFactory, is_object_id
 from ._schema import Issues
@@ -67,13 +74,14 @@ class TokenRecord:
 
 
 class Accounts:
-    """The accounts, creditors, static keys and issued tokens of one sandbox."""
+    """The accounts, creditors, static keys, API users and issued tokens of one sandbox."""
 
     def __init__(self, ids: IdFactory) -> None:
         self._ids = ids
         self._accounts: dict[str, SandboxAccount] = {}
         self._creditors: dict[str, SandboxCreditor] = {}
         self._tokens: dict[str, TokenRecord] = {}
+        self._api_users: dict[str, SandboxApiUser] = {}
 
     def add_account(
         self, account_id: str | None, name: str | None, now: datetime
@@ -157,6 +165,41 @@ class Accounts:
         if record.expires_at is not None and now >= record.expires_at:
             return None
         return record
+
+    # --- API users and their logins (``/authenticates/api-code``) -----------------------
+
+    def add_api_user(
+        self,
+        api_code: str,
+        public_key: PublicKeyInput | None,
+        *,
+        account_id: str,
+        static_ips: Iterable[str],
+    ) -> SandboxApiUser:
+        """Register an API code for an existing account (see :func:`make_api_user`)."""
+        if account_id not in self._accounts:
+            raise ValueError(f"no account {account_id}; add it with add_account() first")
+        user = make_api_user(api_code, public_key, account_id=account_id, static_ips=static_ips)
+        if user.api_code in self._api_users:
+            raise ValueError("that API code is already registered")
+        self._api_users[user.api_code] = user
+        return user
+
+    def login_with_jwt(
+        self, token: str, now: datetime, *, token_lifetime: float, max_jwt_lifetime: float | None
+    ) -> tuple[str, datetime]:
+        """A token for the API user a login JWT proves, or :class:`LoginRefusedError`."""
+        user = verify_login_jwt(token, self._api_users, now, max_lifetime=max_jwt_lifetime)
+        return self.issue_token(token_lifetime, user.account_id, now)
+
+    def login_from_ip(
+        self, api_code: str, ip: str, now: datetime, *, token_lifetime: float
+    ) -> tuple[str, datetime]:
+        """A token for an API code sent from one of its static IPs; else LoginRefusedError."""
+        user = self._api_users.get(api_code)
+        if user is None or ip not in user.static_ips:
+            raise LoginRefusedError("unknown API code, or not from one of its static IPs")
+        return self.issue_token(token_lifetime, user.account_id, now)
 
     # --- the account and creditor a written document names ----------------------------
 

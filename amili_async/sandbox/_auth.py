@@ -11,6 +11,7 @@ from starlette.authentication import (
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from .._api_code import LOGIN_PATH
 from ._errors import ApiError
 from ._files import FILES_PATH
 from ._state import SandboxState
@@ -20,6 +21,7 @@ __all__ = ["REJECT_CREDENTIALS", "ApiKeyBackend", "Principal", "on_auth_error"]
 #: Scope key set by the fault layer: refuse this request's credentials once.
 REJECT_CREDENTIALS = "amili_sandbox.reject_credentials"
 
+_PUBLIC_PATHS = ("/", LOGIN_PATH)
 _PUBLIC_PREFIXES = (FILES_PATH,)
 
 
@@ -45,7 +47,11 @@ class Principal(BaseUser):
 
 
 class ApiKeyBackend(AuthenticationBackend):
-    """Accept a valid key or token in ``X-API-Key``; ``GET /`` and signed file links are public."""
+    """Accept a valid key or token in ``X-API-Key``.
+
+    Public: ``GET /``, the login (``/authenticates/api-code`` checks its own
+    credentials) and signed file links.
+    """
 
     def __init__(self, state: SandboxState) -> None:
         self._state = state
@@ -53,7 +59,7 @@ class ApiKeyBackend(AuthenticationBackend):
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         """Return the principal, ``None`` for a public path, or raise ``AuthenticationError``."""
         path = conn.url.path
-        if path == "/" or path.startswith(_PUBLIC_PREFIXES):
+        if path in _PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES):
             return None
         if conn.scope.get(REJECT_CREDENTIALS):
             raise AuthenticationError("credentials refused by an injected fault")

@@ -14,6 +14,7 @@ the state's collection of that name; keyword arguments add the writes
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .._api_code import LOGIN_PATH
 from .._serde import format_http_date, loads
+from ._api_users import LoginRefusedError, client_ip
 from ._auth import Principal
 from ._errors import ApiError, EveJSONResponse
 from ._files import FILES_PATH
@@ -55,6 +58,7 @@ class SandboxApi:
         """Every route: Amili's resources, then the sandbox's own ``/_sandbox`` controls."""
         return [
             _route("/", GET=self.home),
+            _route(LOGIN_PATH, GET=self.login_with_jwt, POST=self.login_from_static_ip),
             *self._resource("case--registrations", POST=self.create_registration),
             *self._resource("cases"),
             *self._resource("creditor--payments", POST=self.create_payment),
@@ -142,6 +146,29 @@ class SandboxApi:
         return Response(
             file.data, media_type=file.content_type, headers={"Content-Disposition": disposition}
         )
+
+    # --- Amili's login (public: the credentials are in the request itself) -------------
+
+    async def login_with_jwt(self, request: Request) -> Response:
+        """``GET /authenticates/api-code`` with a signed JWT in ``X-API-Key``: a token."""
+        token, expires = self._state.login_with_jwt(
+            request.headers.get("x-api-key", ""),
+            token_lifetime=self._sandbox.api_token_lifetime,
+            max_jwt_lifetime=self._sandbox.max_jwt_lifetime,
+        )
+        return _login_answer(token, expires)
+
+    async def login_from_static_ip(self, request: Request) -> Response:
+        """``POST /authenticates/api-code`` with ``{"api_code": ...}`` from a registered IP."""
+        body = await _json_body(request)
+        api_code = body.get("api_code") if isinstance(body, dict) else None
+        if not isinstance(api_code, str):
+            raise LoginRefusedError("no api_code in the body")
+        ip = client_ip(request.scope.get("client"))
+        token, expires = self._state.login_from_ip(
+            api_code, ip, token_lifetime=self._sandbox.api_token_lifetime
+        )
+        return _login_answer(token, expires)
 
     # --- sandbox controls (static API key only) ---------------------------------------
 
@@ -269,6 +296,11 @@ def _number(body: Mapping[str, Any], name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or value < 0:
         raise ApiError(400, f"'{name}' must be a number >= 0")
     return float(value)
+
+
+def _login_answer(token: str, expires: datetime) -> Response:
+    """The login's 200 answer (simulated: Amili's docs do not show it)."""
+    return EveJSONResponse({"token": token, "expires": format_http_date(expires)})
 
 
 def _cached(request: Request, reading: Reading) -> Response:

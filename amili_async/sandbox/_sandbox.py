@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +18,7 @@ from ._accounts import (
     SandboxAccount,
     SandboxCreditor,
 )
+from ._api_users import MAX_JWT_LIFETIME, PublicKeyInput, SandboxApiUser
 from ._app import build_app
 from ._faults import FaultInjector
 from ._state import LoggedRequest, SandboxState
@@ -43,6 +44,12 @@ class Sandbox:
       default. Pass ``clock.sleep`` to make latency move the sandbox clock
       instead of waiting.
     * ``request_log_limit``: keep only the last N entries of :attr:`request_log`.
+    * ``api_token_lifetime``: seconds of sandbox time an access token from
+      ``/authenticates/api-code`` lives (10 minutes by default; simulated, Amili
+      does not document it). See :meth:`add_api_user`.
+    * ``max_jwt_lifetime``: how far ahead of the sandbox clock a login JWT's
+      ``exp`` may be, in seconds (an hour by default; simulated); ``None`` only
+      requires it to be in the future, for clients whose clock is not the sandbox's.
 
     Use it in process with ``httpx.AsyncClient(transport=sandbox.transport())``
     or serve it on a loopback port with :class:`~amili_async.sandbox.SandboxServer`.
@@ -57,6 +64,8 @@ class Sandbox:
         keep_state: bool = True,
         max_results_cap: int = 50,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        api_token_lifetime: float = 600.0,
+        max_jwt_lifetime: float | None = MAX_JWT_LIFETIME,
         request_log_limit: int | None = None,
     ) -> None:
         if max_results_cap < 1:
@@ -64,6 +73,12 @@ class Sandbox:
         self.clock: ManualClock = clock if clock is not None else ManualClock()
         self.seed = seed
         self.max_results_cap = max_results_cap
+        if api_token_lifetime <= 0 or (max_jwt_lifetime is not None and max_jwt_lifetime <= 0):
+            raise ValueError("api_token_lifetime and max_jwt_lifetime must be positive")
+        #: Seconds an access token from the login lives (sandbox time).
+        self.api_token_lifetime = float(api_token_lifetime)
+        #: Seconds a login JWT's ``exp`` may lie ahead of the sandbox clock (``None``: any).
+        self.max_jwt_lifetime = max_jwt_lifetime
         self._sleep: Callable[[float], Awaitable[None]] = (
             sleep if sleep is not None else anyio.sleep
         )
@@ -132,6 +147,39 @@ class Sandbox:
         """Add a creditor under ``account_id`` (the default account when omitted)."""
         return self._state.add_creditor(
             name, account_id=account_id, creditor_id=creditor_id, currencies=currencies
+        )
+
+    def add_api_user(
+        self,
+        api_code: str,
+        public_key: PublicKeyInput | None = None,
+        *,
+        account_id: str | None = None,
+        static_ips: Iterable[str] = (),
+    ) -> SandboxApiUser:
+        """Register an API code for Amili's login, ``/authenticates/api-code``.
+
+        ``public_key`` (PEM text or bytes, or a ``cryptography`` EC P-256/P-384/P-521
+        or RSA 2048+ public key) enables the documented JWT login: ``GET`` with a
+        JWT ``{"api_code", "exp"}`` signed by the matching private key (ES256/384/512
+        for the EC curves, RS256/384/512 for RSA) in ``X-API-Key``. ``static_ips``
+        enables the ``POST`` login with ``{"api_code": ...}`` from those addresses.
+        In process the caller's address is the one the transport puts in the ASGI
+        scope (httpx says ``127.0.0.1``; none at all also counts as ``127.0.0.1``);
+        served, it is the peer address uvicorn reports (uvicorn trusts
+        ``X-Forwarded-For`` from loopback peers by default).
+
+        Both logins answer 200 with ``{"token": ..., "expires": <RFC 1123>}``
+        (simulated: Amili does not show its answer), a token for ``account_id``
+        (the default account when omitted) living :attr:`api_token_lifetime`
+        seconds of sandbox time. A bad, expired or wrongly signed JWT, an unknown
+        code or another address gets Eve's 401. ``reset()`` forgets API users.
+        """
+        return self._state.add_api_user(
+            api_code,
+            public_key,
+            account_id=account_id or DEFAULT_ACCOUNT_ID,
+            static_ips=static_ips,
         )
 
     def issue_token(
@@ -204,6 +252,7 @@ class Sandbox:
         """Back to a fresh sandbox: default account and creditor only, no faults, empty log.
 
         The clock keeps its time (it cannot go back); keys and ids restart from the seed.
+        API users are forgotten too: register them again with :meth:`add_api_user`.
         """
         self._state.reset()
         self.faults.reset()

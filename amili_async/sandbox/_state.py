@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -34,6 +34,7 @@ from ._accounts import (
     SandboxCreditor,
     TokenRecord,
 )
+from ._api_users import PublicKeyInput, SandboxApiUser
 from ._collections import Cases, Collection, Documents
 from ._errors import to_json_ready
 from ._files import FileRecord, Files
@@ -187,6 +188,41 @@ class SandboxState:
         """Make an issued token expire now; returns whether it was an issued token."""
         with self.lock:
             return self.accounts.expire_token(token, self.now())
+
+    def add_api_user(
+        self,
+        api_code: str,
+        public_key: PublicKeyInput | None,
+        *,
+        account_id: str,
+        static_ips: Iterable[str],
+    ) -> SandboxApiUser:
+        """Register an API code with its public key and/or static IPs."""
+        with self.lock:
+            return self.accounts.add_api_user(
+                api_code, public_key, account_id=account_id, static_ips=static_ips
+            )
+
+    def login_with_jwt(
+        self, token: str, *, token_lifetime: float, max_jwt_lifetime: float | None
+    ) -> tuple[str, datetime]:
+        """``GET /authenticates/api-code``: a token for the API user the JWT proves."""
+        with self.lock:
+            return self.accounts.login_with_jwt(
+                token,
+                self.now(),
+                token_lifetime=token_lifetime,
+                max_jwt_lifetime=max_jwt_lifetime,
+            )
+
+    def login_from_ip(
+        self, api_code: str, ip: str, *, token_lifetime: float
+    ) -> tuple[str, datetime]:
+        """``POST /authenticates/api-code``: a token for an API code sent from its static IP."""
+        with self.lock:
+            return self.accounts.login_from_ip(
+                api_code, ip, self.now(), token_lifetime=token_lifetime
+            )
 
     def authenticate(self, token: str | None) -> TokenRecord | None:
         """The record of a valid key or token, or ``None``."""

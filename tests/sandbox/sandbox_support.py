@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +85,15 @@ class SleepRecorder:
 
     async def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
+
+
+def start_serve(*arguments: str) -> subprocess.Popen[str]:
+    """``amili-async sandbox serve ARGUMENTS`` in a child process with unbuffered text output."""
+    command = [sys.executable, "-c", "from amili_async.cli import main; raise SystemExit(main())"]
+    return subprocess.Popen(
+        [*command, "sandbox", "serve", *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import sys
 from decimal import Decimal
 
 import httpx
 import pytest
-from sandbox_support import payment, registration
+from sandbox_support import payment, registration, start_serve
 
 from amili_async.cli import main
 from amili_async.sandbox import Sandbox
@@ -104,14 +102,7 @@ def test_cli_refuses_a_public_host(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 def test_cli_serves_until_interrupted() -> None:
-    command = [sys.executable, "-c", "from amili_async.cli import main; raise SystemExit(main())"]
-    process = subprocess.Popen(
-        [*command, "sandbox", "serve", "--port", "0", "--seed", "4", "--log-level", "warning"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    process = start_serve("--port", "0", "--seed", "4", "--log-level", "warning")
     try:
         assert process.stdout is not None
         base_url = process.stdout.readline().strip().removeprefix("Base URL: ")
