@@ -175,7 +175,6 @@ def served() -> Iterator[tuple[Sandbox, SandboxServer]]:
         yield sandbox, server
 
 
-@pytest.mark.xfail(strict=True, reason="waits for the client to attach ApiCodeAuth")
 def test_status_logs_in_with_the_printed_api_code(
     served: tuple[Sandbox, SandboxServer],
     monkeypatch: pytest.MonkeyPatch,
