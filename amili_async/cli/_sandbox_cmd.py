@@ -19,6 +19,20 @@ def _rate(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
+def _rate_limit(text: str) -> tuple[int, int]:
+    """``REQUESTS/SECONDS`` (``300/60``): Eve's rate limit, both whole numbers >= 1."""
+    requests, slash, seconds = text.partition("/")
+    try:
+        limit = (int(requests), int(seconds)) if slash else None
+    except ValueError:
+        limit = None
+    if limit is None or min(limit) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected REQUESTS/SECONDS, two whole numbers >= 1 (like 300/60), got {text!r}"
+        )
+    return limit
+
+
 def register(subparsers: SubParsers) -> None:
     """Add the ``sandbox`` command and its ``serve`` subcommand."""
     sandbox = subparsers.add_parser(
@@ -51,6 +65,15 @@ def register(subparsers: SubParsers) -> None:
         help="Riksbank reference rate in percent (default: %(default)s)",
     )
     serve.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        metavar="REQUESTS/SECONDS",
+        help=(
+            "Eve's rate limit, like 300/60: X-RateLimit-* headers on every answer and a bare "
+            "429 past the limit (default: none)"
+        ),
+    )
+    serve.add_argument(
         "--realtime",
         action="store_true",
         help="let the sandbox clock follow real time (it still jumps on /_sandbox/clock/advance)",
@@ -77,7 +100,9 @@ def _serve(args: argparse.Namespace) -> int:
     from amili_async.sandbox import RealtimeClock, Sandbox, SandboxServer
 
     clock = RealtimeClock() if args.realtime else None
-    sandbox = Sandbox(clock=clock, seed=args.seed, reference_rate=args.reference_rate)
+    sandbox = Sandbox(
+        clock=clock, seed=args.seed, reference_rate=args.reference_rate, rate_limit=args.rate_limit
+    )
     try:
         server = SandboxServer(
             sandbox,
@@ -96,6 +121,9 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"API key: {sandbox.api_key}")
     print(f"Account: {sandbox.account_id}  Creditor: {sandbox.creditor_id}")
     print(*login.lines(server.base_url), sep="\n")
+    if args.rate_limit is not None:
+        requests, seconds = args.rate_limit
+        print(f"Rate limit: {requests} requests per {seconds} s per client IP")
     print("Press Ctrl-C to stop.", flush=True)
     with login.removed_on_exit():
         server.run()

@@ -12,6 +12,12 @@ or serve it on a loopback port with :class:`SandboxServer` (or
 inject faults through :attr:`Sandbox.faults`, and look inside with
 :meth:`Sandbox.cases`, :meth:`Sandbox.payments` and :attr:`Sandbox.request_log`.
 
+It answers the way an Eve 2.3 server configured like Amili does (checked
+against one in ``tests/contract``); Eve's settings that Amili may have changed
+are keywords of :class:`Sandbox` (see :class:`ApiSettings`): ``hateoas``
+(off), ``optimize_pagination_for_speed`` (off), ``max_results_cap`` (100) and
+``rate_limit`` (none).
+
 Amili's login, ``GET|POST /authenticates/api-code``, works for API codes
 registered with :meth:`Sandbox.add_api_user` (a public key for the JWT login,
 static IPs for the POST one).
@@ -28,10 +34,12 @@ from ._faults import FaultInjector, FaultKind, FaultRule
 from ._realtime import RealtimeClock
 from ._sandbox import Sandbox
 from ._server import SandboxServer, check_loopback, serve
+from ._settings import ApiSettings
 from ._state import LoggedRequest
 from ._transport import SandboxTransport
 
 __all__ = [
+    "ApiSettings",
     "FaultInjector",
     "FaultKind",
     "FaultRule",

@@ -12,10 +12,12 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._auth import ApiKeyBackend, on_auth_error
 from ._errors import ApiError
 from ._fault_layer import FaultLayer
+from ._ratelimit import RateLimitLayer, without_trailing_slash
 from ._routes import SandboxApi
 from ._state import SandboxState
 from ._uploads import MAX_UPLOAD_BYTES
@@ -32,19 +34,36 @@ def build_app(
     """The Starlette application that serves ``sandbox`` (whose state is ``state``).
 
     From the outside in: the fault layer (logs every request, injects faults;
-    ``sleep`` waits out injected latency), the ``X-API-Key`` check, the body
-    size limit, then the routes.
+    ``sleep`` waits out injected latency), Eve's rate limit (when the state's
+    settings have one), the ``X-API-Key`` check, the body size limit, then the
+    routes, which see ``/cases/`` as ``/cases`` (Eve serves both, no redirect).
     """
-    middleware = [
-        Middleware(FaultLayer, state=state, faults=sandbox.faults, sleep=sleep),
+    routes = SandboxApi(sandbox, state).routes()
+    middleware = [Middleware(FaultLayer, state=state, faults=sandbox.faults, sleep=sleep)]
+    if state.settings.rate_limit is not None:
+        middleware.append(Middleware(RateLimitLayer, count=state.count_request, routes=routes))
+    middleware += [
         Middleware(AuthenticationMiddleware, backend=ApiKeyBackend(state), on_error=on_auth_error),
         Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_UPLOAD_BYTES),
+        Middleware(_TrailingSlash),
     ]
     return Starlette(
-        routes=SandboxApi(sandbox, state).routes(),
+        routes=routes,
         middleware=middleware,
         exception_handlers={HTTPException: _http_error, ApiError: _api_error},
     )
+
+
+class _TrailingSlash:
+    """Route ``/cases/`` as ``/cases``, as Eve does (Starlette would redirect instead)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "path": without_trailing_slash(scope["path"])}
+        await self.app(scope, receive, send)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

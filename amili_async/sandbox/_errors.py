@@ -17,8 +17,13 @@ __all__ = [
     "error_body",
     "insertion_failure",
     "missing_relation",
+    "nested_issues",
     "to_json_ready",
 ]
+
+#: What every 401 carries, as Eve's ``BasicAuth.authenticate()`` sends it (Amili's
+#: ``X-API-Key`` auth class keeps it unless it overrides ``authenticate()``).
+WWW_AUTHENTICATE = 'Basic realm="eve"'
 
 #: The messages Eve (through Flask/werkzeug) sends when nothing more specific is said.
 DEFAULT_MESSAGES: dict[int, str] = {
@@ -61,13 +66,38 @@ def to_json_ready(value: Any) -> Any:
     return value
 
 
+def nested_issues(issues: Mapping[str, str]) -> dict[str, Any]:
+    """Dotted-path issues in Eve's wire shape: nested dicts, list indexes as string keys.
+
+    ``{"debts.0.invoice_number": "required field"}`` becomes
+    ``{"debts": {"0": {"invoice_number": "required field"}}}``. A field with
+    both its own message and issues below it gets a list of both, as
+    Cerberus reports it (Eve turns a one-element list into its element).
+    """
+    tree: dict[str, Any] = {}
+    for path, message in issues.items():
+        node = tree
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+        node.setdefault("", []).append(message)
+    return {key: _issue_value(node) for key, node in tree.items()}
+
+
+def _issue_value(node: dict[str, Any]) -> Any:
+    parts: list[Any] = list(node.get("", []))
+    children = {key: _issue_value(child) for key, child in node.items() if key}
+    if children:
+        parts.append(children)
+    return parts[0] if len(parts) == 1 else parts
+
+
 def error_body(
     status: int, message: str | None = None, issues: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """``{"_status": "ERR", "_error": {"code", "message"}}``, plus ``_issues`` when given."""
+    """``{"_status": "ERR", "_error": {"code", "message"}}``, plus nested ``_issues`` when given."""
     body: dict[str, Any] = {"_status": "ERR"}
     if issues:
-        body["_issues"] = dict(issues)
+        body["_issues"] = nested_issues(issues)
     body["_error"] = {"code": status, "message": message or DEFAULT_MESSAGES.get(status, "")}
     return body
 
@@ -95,8 +125,9 @@ class EveJSONResponse(Response):
 class ApiError(Exception):
     """Raised by a handler to answer with an Eve error body.
 
-    ``issues`` maps dotted field paths to what is wrong with them; ``extra``
-    adds top-level keys (Eve's bulk ``_items``, for example).
+    ``issues`` maps dotted field paths to what is wrong with them (the answer
+    nests them, see :func:`nested_issues`); ``extra`` adds top-level keys
+    (Eve's bulk ``_items``, for example).
     """
 
     def __init__(
@@ -116,7 +147,10 @@ class ApiError(Exception):
         super().__init__(f"{status} {self.message}")
 
     def response(self) -> EveJSONResponse:
-        """The response this error answers with."""
+        """The response this error answers with (a 401 with Eve's ``WWW-Authenticate``)."""
         body = error_body(self.status, self.message, self.issues)
         body.update(self.extra)
-        return EveJSONResponse(body, status_code=self.status, headers=self.headers)
+        headers = dict(self.headers)
+        if self.status == 401:
+            headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
+        return EveJSONResponse(body, status_code=self.status, headers=headers)

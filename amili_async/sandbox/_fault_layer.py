@@ -44,14 +44,6 @@ def _fault_response(rule: FaultRule) -> Response:
     headers: dict[str, str] = {}
     if rule.retry_after is not None:
         headers["Retry-After"] = str(math.ceil(rule.retry_after))
-    if status == 429:
-        headers.update(
-            {
-                "X-RateLimit-Limit": "300",
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": str(math.ceil(rule.retry_after or 1)),
-            }
-        )
     if status in _GATEWAY_PAGES:
         return HTMLResponse(_GATEWAY_PAGES[status], status_code=status, headers=headers)
     return ApiError(status, headers=headers).response()

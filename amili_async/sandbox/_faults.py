@@ -40,7 +40,8 @@ class FaultKind(enum.StrEnum):
     #: Answer ``status`` (500, 502, 503 or 504) without handling the request;
     #: 503 carries ``Retry-After`` when ``retry_after`` is set.
     ERROR = "error"
-    #: Answer 429 with ``Retry-After: retry_after`` without handling the request.
+    #: Answer Eve's bare 429 without handling the request; with ``retry_after``
+    #: set it also carries ``Retry-After`` (which Eve never sends).
     RATE_LIMIT = "rate_limit"
     #: Drop the connection before the request is handled: nothing is written.
     #: In process the client sees ``httpx.ConnectError``.
@@ -172,7 +173,6 @@ class FaultInjector:
             raise ValueError(f"an error-after-commit fault answers 502 or 504, not {status}")
         if kind is FaultKind.RATE_LIMIT:
             status = 429
-            retry_after = 1.0 if retry_after is None else retry_after
         if not path.startswith("/") and path != "*":
             raise ValueError(f"path must be a glob starting with '/' (or '*'), got {path!r}")
         with self._lock:
@@ -228,14 +228,18 @@ class FaultInjector:
 
     def rate_limit(
         self,
-        retry_after: float = 1.0,
+        retry_after: float | None = None,
         *,
         method: str = "*",
         path: str = "*",
         rate: float = 1.0,
         times: int | None = None,
     ) -> FaultRule:
-        """Answer 429 with ``Retry-After`` instead of handling matching requests."""
+        """Answer 429 instead of handling matching requests.
+
+        The 429 is bare, like Eve's (no ``Retry-After``, no ``X-RateLimit-*``),
+        unless ``retry_after`` is given: then it carries ``Retry-After``.
+        """
         return self.add(
             FaultKind.RATE_LIMIT,
             retry_after=retry_after,

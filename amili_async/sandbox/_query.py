@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -23,10 +23,14 @@ from ._errors import ApiError
 
 __all__ = [
     "DEFAULT_MAX_RESULTS",
+    "DEFAULT_MAX_RESULTS_CAP",
     "ListQuery",
+    "Paging",
+    "QueryItems",
     "apply_projection",
     "compile_where",
     "parse_list_query",
+    "parse_paging",
     "parse_projection",
     "parse_projection_param",
     "resolve",
@@ -35,15 +39,39 @@ __all__ = [
 
 #: The page size of a list request that names none (Eve's ``PAGINATION_DEFAULT``).
 DEFAULT_MAX_RESULTS = 25
+#: The largest page size answered: Amili documents "max: 100" (Eve's own default is 50).
+DEFAULT_MAX_RESULTS_CAP = 100
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 Doc = TypeVar("Doc", bound=Mapping[str, Any])
+#: A query string as ``(name, value)`` pairs, in the order sent (repeats allowed).
+QueryItems = Sequence[tuple[str, str]]
 
 #: Eve refuses these operators by default (``MONGO_QUERY_BLACKLIST``).
 _BLACKLISTED = frozenset({"$where", "$regex"})
 _COMPARISONS = frozenset({"$gt", "$gte", "$lt", "$lte"})
 _DATE = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$")
 _META_FIELDS = ("_id", "_created", "_updated", "_etag")
+#: The parameters Eve reads itself; any other one is copied into its links as sent.
+_EVE_PARAMS = frozenset(
+    {"where", "sort", "page", "max_results", "embedded", "projection", "version"}
+)
+
+
+@attrs.frozen
+class Paging:
+    """The page a request asks for, and the raw query Eve rebuilds its links from.
+
+    ``where`` and ``sort`` are the parameters as sent (``""`` when absent);
+    ``others`` are the parameters Eve does not read, grouped by name in the
+    order each name first appears.
+    """
+
+    page: int = 1
+    max_results: int = DEFAULT_MAX_RESULTS
+    where: str = ""
+    sort: str = ""
+    others: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen
@@ -52,26 +80,52 @@ class ListQuery:
 
     where: Predicate | None
     sort: tuple[tuple[str, int], ...]
-    page: int
-    max_results: int
     projection: dict[str, int] | None
-    raw: dict[str, str]
+    paging: Paging
+
+    @property
+    def page(self) -> int:
+        """The page asked for (1-based)."""
+        return self.paging.page
+
+    @property
+    def max_results(self) -> int:
+        """The page size, after Eve's fallback and cap."""
+        return self.paging.max_results
 
 
 def parse_list_query(
-    params: Mapping[str, str], *, cap: int, default_max: int = DEFAULT_MAX_RESULTS
+    items: QueryItems, *, cap: int, default_max: int = DEFAULT_MAX_RESULTS
 ) -> ListQuery:
     """Parse the query string of a list request, raising a 400 ``ApiError`` when malformed.
 
-    ``cap`` is the largest page size answered (Eve's ``PAGINATION_LIMIT``).
+    ``cap`` is the largest page size answered (Eve's ``PAGINATION_LIMIT``);
+    ``page`` and ``max_results`` never fail (see :func:`parse_paging`).
     """
+    params = _first_values(items)
     where = compile_where(params["where"]) if params.get("where") else None
     sort = _parse_sort(params["sort"]) if params.get("sort") else ()
-    page = _positive_int(params.get("page"), "page", 1)
-    max_results = min(_positive_int(params.get("max_results"), "max_results", default_max), cap)
     projection = parse_projection_param(params)
-    raw = {key: params[key] for key in ("where", "sort", "projection") if params.get(key)}
-    return ListQuery(where, sort, page, max_results, projection, raw)
+    paging = parse_paging(items, cap=cap, default_max=default_max)
+    return ListQuery(where, sort, projection, paging)
+
+
+def parse_paging(items: QueryItems, *, cap: int, default_max: int = DEFAULT_MAX_RESULTS) -> Paging:
+    """``page`` and ``max_results`` as Eve reads them, and the raw query for its links.
+
+    Like Eve, nothing here is refused: a ``max_results`` that is missing, not a
+    number or not above 0 is ``default_max``, one above ``cap`` is ``cap``
+    (``int(float(x))``, so ``"7.9"`` is 7); ``page`` is ``abs(int(x)) or 1``
+    (``0`` is 1, ``-2`` is 2), and 1 when not a whole number.
+    """
+    params = _first_values(items)
+    return Paging(
+        page=_eve_page(params.get("page")),
+        max_results=min(_eve_max_results(params.get("max_results"), default_max), cap),
+        where=params.get("where", ""),
+        sort=params.get("sort", ""),
+        others=_other_params(items),
+    )
 
 
 def parse_projection_param(params: Mapping[str, str]) -> dict[str, int] | None:
@@ -79,18 +133,35 @@ def parse_projection_param(params: Mapping[str, str]) -> dict[str, int] | None:
     return parse_projection(params["projection"]) if params.get("projection") else None
 
 
-def _positive_int(text: str | None, name: str, default: int) -> int:
-    if text is None or text == "":
-        return default
+def _first_values(items: QueryItems) -> dict[str, str]:
+    """Each parameter's first value, as Eve's ``request.args.get`` reads it."""
+    first: dict[str, str] = {}
+    for name, value in items:
+        first.setdefault(name, value)
+    return first
+
+
+def _eve_max_results(text: str | None, default: int) -> int:
     try:
-        value = int(text)
+        value = int(float(text)) if text is not None else default
+    except (ValueError, OverflowError):
+        return default
+    return value if value > 0 else default
+
+
+def _eve_page(text: str | None) -> int:
+    try:
+        return abs(int(text)) or 1 if text is not None else 1
     except ValueError:
-        raise ApiError(
-            400, f"Invalid {name} value: {text!r} (expected a whole number >= 1)"
-        ) from None
-    if value < 1:
-        raise ApiError(400, f"Invalid {name} value: {text!r} (expected a whole number >= 1)")
-    return value
+        return 1
+
+
+def _other_params(items: QueryItems) -> tuple[tuple[str, str], ...]:
+    grouped: dict[str, list[str]] = {}
+    for name, value in items:
+        if name not in _EVE_PARAMS:
+            grouped.setdefault(name, []).append(value)
+    return tuple((name, value) for name, values in grouped.items() for value in values)
 
 
 # --- where -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 from .._serde import parse_http_date
 from ._collections import Documents
-from ._errors import ApiError, insertion_failure
+from ._errors import ApiError, insertion_failure, nested_issues
 from ._lifecycle import CaseRecord, new_case, stamp
 from ._schema import Issues, validate_registration
 from ._writes import WriteContext, Writer
@@ -67,15 +67,20 @@ class RegistrationWriter(Writer):
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Check every registration, then store them all (or none): the answer and the documents.
 
-        ``keep=False`` answers as if stored but stores nothing. Raises ``ApiError``.
+        A list of several answers in Eve's bulk shape (``_items``); a list of
+        one answers like a single document, as Eve does. ``keep=False``
+        answers as if stored but stores nothing. Raises ``ApiError``.
         """
+        bulk = bulk and len(docs) > 1
         problems = [self._issues(account_id, doc) for doc in docs]
         failed = sum(1 for issues in problems if issues)
         if failed:
             if not bulk:
                 raise ApiError(422, insertion_failure(1), issues=problems[0])
             items = [
-                {"_status": "ERR", "_issues": issues} if issues else {"_status": "OK"}
+                {"_status": "ERR", "_issues": nested_issues(issues)}
+                if issues
+                else {"_status": "OK"}
                 for issues in problems
             ]
             raise ApiError(422, insertion_failure(failed), extra={"_items": items})

@@ -14,7 +14,8 @@ the state's collection of that name; keyword arguments add the writes
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from contextlib import suppress
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -25,12 +26,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .._api_code import LOGIN_PATH
-from .._serde import format_http_date, loads
+from .._serde import format_http_date, loads, parse_http_date
 from ._api_users import LoginRefusedError, client_ip
 from ._auth import Principal
 from ._errors import ApiError, EveJSONResponse
 from ._files import FILES_PATH
-from ._query import parse_list_query, parse_projection_param
+from ._query import parse_list_query, parse_paging, parse_projection_param
 from ._reads import Reading
 from ._state import SandboxState
 from ._uploads import read_upload, upload_target
@@ -45,6 +46,13 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 #: How long a token from ``POST /_sandbox/tokens`` lives when the body names no lifetime.
 DEFAULT_TOKEN_LIFETIME = 3600.0
+
+#: The form types Eve reads a write from, and its 400 message when the form is empty.
+_FORM_TYPES = {
+    "application/x-www-form-urlencoded": "No form-urlencoded data supplied",
+    "multipart/form-data": "No multipart/form-data supplied",
+}
+_ONE_SECOND = timedelta(seconds=1)
 
 
 class SandboxApi:
@@ -87,7 +95,9 @@ class SandboxApi:
     # --- Amili's resources ------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
-        """``GET /``: the resources, as Eve's home page lists them."""
+        """``GET /``: the resources, as Eve's home page lists them (``{}`` without HATEOAS)."""
+        if not self._state.settings.hateoas:
+            return EveJSONResponse({})
         names = (*self._state.collections, "media--upload")
         children = [{"href": name, "title": name} for name in names]
         return EveJSONResponse({"_links": {"child": children}})
@@ -95,27 +105,31 @@ class SandboxApi:
     async def read_list(self, collection: str, request: Request) -> Response:
         """``GET /{collection}``: a page of the caller's documents."""
         account_id = _principal(request).account_id
-        query = parse_list_query(request.query_params, cap=self._sandbox.max_results_cap)
-        return _cached(request, self._state.read_list(collection, account_id, query))
+        query = parse_list_query(
+            request.query_params.multi_items(), cap=self._sandbox.max_results_cap
+        )
+        return _listed(self._state.read_list(collection, account_id, query))
 
     async def read_item(self, collection: str, request: Request) -> Response:
         """``GET /{collection}/{item_id}``: one of the caller's documents."""
         account_id = _principal(request).account_id
         projection = parse_projection_param(request.query_params)
+        paging = parse_paging(request.query_params.multi_items(), cap=self._sandbox.max_results_cap)
         item_id = request.path_params["item_id"]
-        return _cached(request, self._state.read_item(collection, account_id, item_id, projection))
+        reading = self._state.read_item(collection, account_id, item_id, projection, paging)
+        return _cached(request, reading)
 
     async def create_registration(self, request: Request) -> Response:
         """``POST /case--registrations``: one registration, or a list of them."""
         account_id = _principal(request).account_id
-        answer, _ = self._state.register(account_id, await _json_body(request))
-        return EveJSONResponse(answer, status_code=201)
+        answer, _ = self._state.register(account_id, await _write_body(request))
+        return _created(request, "case--registrations", answer)
 
     async def create_payment(self, request: Request) -> Response:
         """``POST /creditor--payments``."""
         account_id = _principal(request).account_id
-        answer = self._state.pay(account_id, await _json_body(request))
-        return EveJSONResponse(answer, status_code=201)
+        answer = self._state.pay(account_id, await _write_body(request))
+        return _created(request, "creditor--payments", answer)
 
     async def upload(self, request: Request) -> Response:
         """``POST /media--upload/{case id}``: attach an original invoice; answers a signed link."""
@@ -283,6 +297,27 @@ def _control(request: Request) -> Principal:
     return principal
 
 
+async def _write_body(request: Request) -> Any:
+    """The body of a write to a resource, read as Eve reads it by its ``Content-Type``.
+
+    JSON as JSON; a form (urlencoded or multipart) as a dict of its fields,
+    which the checks then refuse field by field; anything else, or none, is
+    Eve's 400 "Unknown or no Content-Type header supplied".
+    """
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json":
+        return await _json_body(request)
+    if media_type in _FORM_TYPES:
+        async with request.form() as form:
+            if not form:
+                raise ApiError(400, _FORM_TYPES[media_type])
+            fields: dict[str, list[Any]] = {}
+            for name, value in form.multi_items():
+                fields.setdefault(name, []).append(value)
+        return {name: values[0] if len(values) == 1 else values for name, values in fields.items()}
+    raise ApiError(400, "Unknown or no Content-Type header supplied")
+
+
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
@@ -303,17 +338,46 @@ def _login_answer(token: str, expires: datetime) -> Response:
     return EveJSONResponse({"token": token, "expires": format_http_date(expires)})
 
 
-def _cached(request: Request, reading: Reading) -> Response:
-    """The reading with its ETag, or a bare 304 when ``If-None-Match`` names that ETag."""
-    headers = {"ETag": f'"{reading.etag}"'}
-    if _not_modified(request, reading.etag):
-        return Response(status_code=304, headers=headers)
+def _created(request: Request, collection: str, answer: dict[str, Any]) -> Response:
+    """201 with the write's answer and Eve's ``Location``: the (first) new document's URL."""
+    first = answer.get("_items", [answer])[0]
+    location = f"{request.base_url}{collection}/{first['_id']}"
+    return EveJSONResponse(answer, status_code=201, headers={"Location": location})
+
+
+def _listed(reading: Reading) -> Response:
+    """A list with Eve's headers: ``X-Total-Count`` (when counted), ``Last-Modified``; no ETag."""
+    headers = {}
+    if reading.total is not None:
+        headers["X-Total-Count"] = str(reading.total)
+    if reading.last_modified is not None:
+        headers["Last-Modified"] = format_http_date(reading.last_modified)
     return EveJSONResponse(reading.body, headers=headers)
 
 
-def _not_modified(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
-    if not header:
-        return False
-    candidates = {part.strip().removeprefix("W/").strip('"') for part in header.split(",")}
-    return "*" in candidates or etag in candidates
+def _cached(request: Request, reading: Reading) -> Response:
+    """An item with its ETag and Last-Modified, or a bare 304 when the validators say so."""
+    headers = {"ETag": f'"{reading.etag}"'}
+    if _not_modified(request, reading):
+        return Response(status_code=304, headers=headers)
+    if reading.last_modified is not None:
+        headers["Last-Modified"] = format_http_date(reading.last_modified)
+    return EveJSONResponse(reading.body, headers=headers)
+
+
+def _not_modified(request: Request, reading: Reading) -> bool:
+    """Eve's rule: 304 when at least one validator is sent and every one sent holds.
+
+    ``If-None-Match`` is one ETag (quotes and a ``W/`` dropped; ``*`` is not
+    special); ``If-Modified-Since`` holds when the document is no newer than
+    it plus one second (its resolution). An unreadable date is ignored.
+    """
+    holds: list[bool] = []
+    since = request.headers.get("if-modified-since")
+    if since and reading.last_modified is not None:
+        with suppress(ValueError):
+            holds.append(reading.last_modified <= parse_http_date(since) + _ONE_SECOND)
+    etag = request.headers.get("if-none-match")
+    if etag:
+        holds.append(etag.removeprefix("W/").replace('"', "") == reading.etag)
+    return bool(holds) and all(holds)

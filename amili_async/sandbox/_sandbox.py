@@ -21,6 +21,8 @@ from ._accounts import (
 from ._api_users import MAX_JWT_LIFETIME, PublicKeyInput, SandboxApiUser
 from ._app import build_app
 from ._faults import FaultInjector
+from ._query import DEFAULT_MAX_RESULTS_CAP
+from ._settings import ApiSettings
 from ._state import LoggedRequest, SandboxState
 from ._transport import SandboxTransport
 
@@ -39,7 +41,19 @@ class Sandbox:
     * ``keep_state``: ``False`` answers every write but stores nothing (for
       memory benchmarks); later reads and payments then find nothing.
     * ``max_results_cap``: the largest page size a list answers (Eve's
-      ``PAGINATION_LIMIT``).
+      ``PAGINATION_LIMIT``); 100, as Amili documents. A larger ``max_results``
+      is cut to it silently (``_meta.max_results`` tells).
+    * ``hateoas``: answer Eve's ``_links`` (lists, items, writes, ``GET /``).
+      Off by default: Amili's examples show none.
+    * ``optimize_pagination_for_speed``: Eve's setting of that name: lists do
+      not count, so they have no ``_meta.total`` and no ``X-Total-Count``
+      (and, with ``hateoas``, always link ``next``).
+    * ``rate_limit``: ``(requests, seconds)``: Eve's rate limit, on the sandbox
+      clock. Every request to an API route counts, refused ones and 401s
+      included, and moves the window's end to now + ``seconds``; answers
+      carry ``X-RateLimit-Limit/Remaining/Reset`` (Reset in epoch seconds);
+      past the limit, a bare 429. Counted per client IP, as Eve does for
+      ``X-API-Key`` auth, so all in-process clients share one budget.
     * ``sleep``: how injected latency waits; ``anyio.sleep`` (real time) by
       default. Pass ``clock.sleep`` to make latency move the sandbox clock
       instead of waiting.
@@ -62,14 +76,22 @@ class Sandbox:
         reference_rate: Decimal = Decimal("2.0"),
         *,
         keep_state: bool = True,
-        max_results_cap: int = 50,
+        max_results_cap: int = DEFAULT_MAX_RESULTS_CAP,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         api_token_lifetime: float = 600.0,
         max_jwt_lifetime: float | None = MAX_JWT_LIFETIME,
         request_log_limit: int | None = None,
+        hateoas: bool = False,
+        optimize_pagination_for_speed: bool = False,
+        rate_limit: tuple[int, float] | None = None,
     ) -> None:
-        if max_results_cap < 1:
-            raise ValueError("max_results_cap must be at least 1")
+        #: The Eve settings the answers follow (raises ``ValueError`` for a bad one).
+        self.settings = ApiSettings(
+            hateoas=hateoas,
+            optimize_pagination_for_speed=optimize_pagination_for_speed,
+            max_results_cap=max_results_cap,
+            rate_limit=rate_limit,
+        )
         self.clock: ManualClock = clock if clock is not None else ManualClock()
         self.seed = seed
         self.max_results_cap = max_results_cap
@@ -88,6 +110,7 @@ class Sandbox:
             Decimal(reference_rate),
             keep_state=keep_state,
             request_log_limit=request_log_limit,
+            settings=self.settings,
         )
         #: The fault rules and their counters; see :class:`~amili_async.sandbox.FaultInjector`.
         self.faults = FaultInjector(seed)
@@ -251,8 +274,9 @@ class Sandbox:
     def reset(self) -> None:
         """Back to a fresh sandbox: default account and creditor only, no faults, empty log.
 
-        The clock keeps its time (it cannot go back); keys and ids restart from the seed.
-        API users are forgotten too: register them again with :meth:`add_api_user`.
+        The clock keeps its time (it cannot go back); keys and ids restart from the
+        seed; rate-limit windows start afresh. API users are forgotten too: register
+        them again with :meth:`add_api_user`.
         """
         self._state.reset()
         self.faults.reset()

@@ -86,8 +86,10 @@ class _Checker:
                 return None
         return value
 
-    def boolean(self, doc: Mapping[str, Any], key: str, path: str) -> bool | None:
-        if not self.present(doc, key, path, True):
+    def boolean(
+        self, doc: Mapping[str, Any], key: str, path: str, *, required: bool = True
+    ) -> bool | None:
+        if not self.present(doc, key, path, required):
             return None
         value = doc[key]
         if not isinstance(value, bool):
@@ -230,7 +232,9 @@ def validate_registration(doc: Mapping[str, Any]) -> Issues:
 def _check_customer(check: _Checker, customer: Mapping[str, Any]) -> None:
     check.unknown(customer, _CUSTOMER_FIELDS, "customer.")
     check.string(customer, "name", "customer.name")
-    is_company = check.boolean(customer, "is_company", "customer.is_company")
+    # The docs' person example leaves is_company out, and their oldest example the
+    # country: both optional here (a person, and Sweden, when absent).
+    is_company = check.boolean(customer, "is_company", "customer.is_company", required=False)
     check.string(
         customer, "mobile_number", "customer.mobile_number", required=False, check=check_e164
     )
@@ -244,10 +248,16 @@ def _check_customer(check: _Checker, customer: Mapping[str, Any]) -> None:
             check.string(address, key, f"customer.address.{key}")
         for key in ("address_line_2", "care_of"):
             check.string(address, key, f"customer.address.{key}", required=False)
-        country = check.string(address, "country", "customer.address.country", check=check_country)
+        country = check.string(
+            address, "country", "customer.address.country", required=False, check=check_country
+        )
+        if "country" not in address:
+            country = "SE"
     id_number = check.string(customer, "id_number", "customer.id_number")
     if id_number is not None and country == "SE":
-        check.add("customer.id_number", check_swedish_id_number(id_number, is_company=is_company))
+        check.add(
+            "customer.id_number", check_swedish_id_number(id_number, is_company=is_company is True)
+        )
 
 
 def _check_debt(check: _Checker, debt: Mapping[str, Any], path: str) -> None:

@@ -38,12 +38,15 @@ from ._api_users import PublicKeyInput, SandboxApiUser
 from ._collections import Cases, Collection, Documents
 from ._errors import to_json_ready
 from ._files import FileRecord, Files
+from ._hateoas import with_self_links
 from ._ids import IdFactory
 from ._lifecycle import Lifecycle
 from ._payments import PaymentWriter, payment_body
-from ._query import ListQuery
+from ._query import ListQuery, Paging
+from ._ratelimit import RateLimiter, RateLimitWindow
 from ._reads import Reading, read_item, read_list, snapshot
 from ._registrations import RegistrationWriter, registration_bodies
+from ._settings import ApiSettings
 from ._writes import WriteContext
 
 __all__ = ["LoggedRequest", "SandboxState"]
@@ -73,11 +76,14 @@ class SandboxState:
         *,
         keep_state: bool,
         request_log_limit: int | None,
+        settings: ApiSettings | None = None,
     ) -> None:
         self.clock = clock
         self.seed = seed
         self.reference_rate = reference_rate
         self.keep_state = keep_state
+        #: The Eve settings the answers follow (HATEOAS, counting, page cap, rate limit).
+        self.settings = settings if settings is not None else ApiSettings()
         self.lock = threading.RLock()
         self.request_log: deque[LoggedRequest] = deque(maxlen=request_log_limit)
         self._init()
@@ -101,6 +107,8 @@ class SandboxState:
             writes, self.registrations, reference_rate=self.reference_rate
         )
         self._payment_writer = PaymentWriter(writes, self.payments)
+        rate_limit = self.settings.rate_limit
+        self.rate_limiter = RateLimiter(*rate_limit) if rate_limit is not None else None
         self.request_log.clear()
         self.add_account(DEFAULT_ACCOUNT_ID, name="Sandbox account")
         self.add_creditor(
@@ -231,6 +239,13 @@ class SandboxState:
         with self.lock:
             return self.accounts.authenticate(token, self.clock.now())
 
+    def count_request(self, client: str) -> RateLimitWindow | None:
+        """Count one request of ``client`` against the rate limit; ``None`` when there is none."""
+        if self.rate_limiter is None:
+            return None
+        with self.lock:
+            return self.rate_limiter.hit(client, self.clock.now().timestamp())
+
     # --- writes ---------------------------------------------------------------------
 
     def register(self, account_id: str, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -240,15 +255,21 @@ class SandboxState:
         """
         docs, bulk = registration_bodies(body)
         with self.caught_up() as now:
-            return self._registration_writer.register(
+            answer, stored = self._registration_writer.register(
                 account_id, docs, bulk=bulk, now=now, keep=self.keep_state
             )
+        return self._linked(answer, "case--registrations"), stored
 
     def pay(self, account_id: str, body: Any) -> dict[str, Any]:
         """Validate, store and settle a creditor payment; returns the response body."""
         payment = payment_body(body)
         with self.caught_up() as now:
-            return self._payment_writer.pay(account_id, payment, now=now, keep=self.keep_state)
+            answer = self._payment_writer.pay(account_id, payment, now=now, keep=self.keep_state)
+        return self._linked(answer, "creditor--payments")
+
+    def _linked(self, answer: dict[str, Any], collection: str) -> dict[str, Any]:
+        """A write's answer, with Eve's ``_links.self`` when HATEOAS is on."""
+        return with_self_links(answer, collection) if self.settings.hateoas else answer
 
     def check_case(self, account_id: str, case_id: str) -> None:
         """Raise a 404 / 403 ``ApiError`` unless the account has this case."""
@@ -278,7 +299,7 @@ class SandboxState:
     def read_list(self, collection: str, account_id: str, query: ListQuery) -> Reading:
         """A page of an account's documents in ``collection`` (``GET /{collection}``)."""
         with self.caught_up():
-            return read_list(self.collections[collection], account_id, query)
+            return read_list(self.collections[collection], account_id, query, self.settings)
 
     def read_item(
         self,
@@ -286,10 +307,21 @@ class SandboxState:
         account_id: str,
         item_id: str,
         projection: dict[str, int] | None,
+        paging: Paging | None = None,
     ) -> Reading:
-        """One of an account's documents (``GET /{collection}/{id}``), or a 404 / 403."""
+        """One of an account's documents (``GET /{collection}/{id}``), or a 404 / 403.
+
+        ``paging``: the request's page parameters, for Eve's item ``_links``.
+        """
         with self.caught_up():
-            return read_item(self.collections[collection], account_id, item_id, projection)
+            return read_item(
+                self.collections[collection],
+                account_id,
+                item_id,
+                projection,
+                paging if paging is not None else Paging(),
+                self.settings,
+            )
 
     def snapshot(self, collection: str) -> list[dict[str, Any]]:
         """JSON-ready copies of a collection's documents (of every account)."""

@@ -50,7 +50,6 @@ async def test_the_documented_registration_reads_back_as_a_case(target: Target) 
         assert stored.invoice_numbers == ("INV-2025-003",)
 
 
-@pytest.mark.sandbox_differs("the sandbox requires customer.is_company and address.country")
 async def test_a_registration_stored_from_the_docs_person_example_reads_back(
     target: Target,
 ) -> None:
@@ -103,7 +102,6 @@ async def test_every_page_is_walked_up_to_100_a_page(target: Target) -> None:
         assert {case.id for case in await client.cases.list(max_results=100).collect()} == ids
 
 
-@pytest.mark.sandbox_differs("Sandbox() has no optimize_pagination_for_speed switch yet")
 async def test_pages_are_walked_without_meta_total(target: Target) -> None:
     target = target.variant(optimize_pagination_for_speed=True)
     ids = await _register_many(target, 5)
@@ -126,7 +124,6 @@ async def test_the_servers_422_issues_read_as_dotted_fields(target: Target) -> N
     assert all(isinstance(message, str) for message in messages)
 
 
-@pytest.mark.sandbox_differs("Sandbox() has no Eve rate limit yet")
 async def test_the_client_waits_out_the_servers_rate_limit_instead_of_failing(
     target: Target, anyio_backend: str
 ) -> None:

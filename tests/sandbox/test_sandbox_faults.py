@@ -62,14 +62,21 @@ async def test_rate_limit_with_retry_after(sandbox: Sandbox) -> None:
     assert rule.exhausted
 
 
-async def test_rate_limit_headers(sandbox: Sandbox) -> None:
-    sandbox.faults.rate_limit(retry_after=1.5)
+async def test_rate_limit_fault_is_bare_unless_asked_for_retry_after(sandbox: Sandbox) -> None:
+    sandbox.faults.rate_limit(times=1)
+    sandbox.faults.rate_limit(retry_after=1.5, times=1)
     async with client(sandbox) as http:
-        response = await http.get("/cases")
-    assert response.status_code == 429
-    assert response.headers["retry-after"] == "2"
-    assert response.headers["x-ratelimit-remaining"] == "0"
-    assert response.json()["_error"] == {"code": 429, "message": "Rate limit exceeded"}
+        bare = await http.get("/cases")
+        told = await http.get("/cases")
+    assert (bare.status_code, told.status_code) == (429, 429)
+    assert bare.json() == {
+        "_status": "ERR",
+        "_error": {"code": 429, "message": "Rate limit exceeded"},
+    }
+    assert "retry-after" not in bare.headers
+    assert told.headers["retry-after"] == "2"
+    for response in (bare, told):
+        assert not [name for name in response.headers if name.startswith("x-ratelimit-")]
 
 
 async def test_dropped_connection_is_provably_not_processed(sandbox: Sandbox) -> None:

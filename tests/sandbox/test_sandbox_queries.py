@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sandbox_support import client, debt, register, registration
 
+from amili_async import ManualClock
 from amili_async.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -29,13 +30,15 @@ async def get(http: httpx.AsyncClient, path: str, **params: Any) -> httpx.Respon
     return await http.get(path, params=encoded)
 
 
-async def test_pagination_meta_and_links(sandbox: Sandbox) -> None:
+async def test_pagination_meta_and_links() -> None:
+    sandbox = Sandbox(clock=ManualClock(), seed=7, hateoas=True)
     async with client(sandbox) as http:
         await seed_cases(sandbox, http, 30)
         first = (await get(http, "/cases")).json()
         assert first["_meta"] == {"page": 1, "max_results": 25, "total": 30}
         assert len(first["_items"]) == 25
         assert first["_links"]["self"] == {"title": "cases", "href": "cases"}
+        assert first["_items"][0]["_links"]["self"]["href"].startswith("cases/")
         assert first["_links"]["parent"] == {"title": "home", "href": "/"}
         assert first["_links"]["next"]["href"] == "cases?page=2"
         assert first["_links"]["last"]["href"] == "cases?page=2"
@@ -47,7 +50,7 @@ async def test_pagination_meta_and_links(sandbox: Sandbox) -> None:
         assert page["_links"]["last"]["href"] == "cases?max_results=7&sort=-_created&page=5"
 
         capped = (await get(http, "/cases", max_results=500)).json()
-        assert capped["_meta"]["max_results"] == 50
+        assert capped["_meta"]["max_results"] == 100
         assert len(capped["_items"]) == 30
         beyond = (await get(http, "/cases", page=9)).json()
         assert beyond["_items"] == []
@@ -156,9 +159,6 @@ async def test_projection(sandbox: Sandbox) -> None:
         ({"where": '{"a": {"$in": 3}}'}, "where"),
         ({"sort": "[(1, 2)]"}, "sort"),
         ({"sort": "na me"}, "sort"),
-        ({"page": "x"}, "page"),
-        ({"page": "0"}, "page"),
-        ({"max_results": "-1"}, "max_results"),
         ({"projection": '{"a": 1, "b": 0}'}, "projection"),
     ],
 )
@@ -185,7 +185,7 @@ async def test_items_404_etag_and_not_modified(sandbox: Sandbox) -> None:
                 assert response.json()["_error"]["code"] == 404
 
         first = await http.get(f"/cases/{case_id}")
-        etag = first.headers["etag"]
+        etag, since = first.headers["etag"], first.headers["last-modified"]
         again = await http.get(f"/cases/{case_id}", headers={"If-None-Match": etag})
         assert again.status_code == 304
         assert again.content == b""
@@ -193,20 +193,29 @@ async def test_items_404_etag_and_not_modified(sandbox: Sandbox) -> None:
         changed = await http.get(f"/cases/{case_id}", headers={"If-None-Match": etag})
         assert changed.status_code == 200
         assert changed.headers["etag"] != etag
+        both = {"If-None-Match": etag, "If-Modified-Since": since}
+        assert (await http.get(f"/cases/{case_id}", headers=both)).status_code == 200
 
         registration_doc = (await http.get(f"/case--registrations/{created['_id']}")).json()
         assert registration_doc["_cases"] == created["_cases"]
         assert registration_doc["debts"][0]["invoice_date"] == "Mon, 07 Jul 2025 00:00:00 GMT"
 
+        # A list has no ETag and ignores the validators, as Eve's do.
         listed = await http.get("/cases")
-        cached = await http.get("/cases", headers={"If-None-Match": listed.headers["etag"]})
-        assert cached.status_code == 304
+        assert "etag" not in listed.headers
+        cached = await http.get(
+            "/cases", headers={"If-None-Match": etag, "If-Modified-Since": since}
+        )
+        assert cached.status_code == 200
 
 
 async def test_home_and_method_not_allowed(sandbox: Sandbox) -> None:
     async with client(sandbox, key="") as http:
         home = await http.get("/")
         assert home.status_code == 200
+        assert home.json() == {}  # Eve's home page without HATEOAS
+    async with client(Sandbox(hateoas=True), key="") as http:
+        home = await http.get("/")
         assert {"href": "cases", "title": "cases"} in home.json()["_links"]["child"]
     async with client(sandbox) as http:
         response = await http.delete("/cases")

@@ -38,29 +38,41 @@ async def test_every_bad_field_is_reported_at_once(sandbox: Sandbox) -> None:
     answer = response.json()
     assert answer["_status"] == "ERR"
     assert answer["_error"] == {"code": 422, "message": INSERTION_FAILURE}
+    # Eve's shape: nested dicts, list indexes as string keys (eve-facts §4c).
     issues = answer["_issues"]
+    customer, debts = issues["customer"], issues["debts"]
     assert issues == {
         "surprise": "unknown field",
         "first_action": "unallowed value letter",
         "currency": issues["currency"],
-        "customer.name": "empty values not allowed",
-        "customer.is_company": "must be of boolean type",
-        "customer.mobile_number": issues["customer.mobile_number"],
-        "customer.address.zip_code": "must be of string type",
-        "customer.address.city": "required field",
-        "customer.address.country": issues["customer.address.country"],
-        "debts.1.invoice_date": issues["debts.1.invoice_date"],
-        "debts.1.capital_to_claim": "must be greater than 0, got -5",
-        "debts.1.invoice_due_days_after_invoice_date": "must be of integer type",
-        "debts.2.debt_description": "required field",
-        "debts.2.invoice_date": "required field",
-        "debts.2.capital_to_claim": "must be of number type",
-        "debts.2.invoice_due_days_after_invoice_date": "required field",
+        "customer": {
+            "name": "empty values not allowed",
+            "is_company": "must be of boolean type",
+            "mobile_number": customer["mobile_number"],
+            "address": {
+                "zip_code": "must be of string type",
+                "city": "required field",
+                "country": customer["address"]["country"],
+            },
+        },
+        "debts": {
+            "1": {
+                "invoice_date": debts["1"]["invoice_date"],
+                "capital_to_claim": "must be greater than 0, got -5",
+                "invoice_due_days_after_invoice_date": "must be of integer type",
+            },
+            "2": {
+                "debt_description": "required field",
+                "invoice_date": "required field",
+                "capital_to_claim": "must be of number type",
+                "invoice_due_days_after_invoice_date": "required field",
+            },
+        },
     }
     assert "ISO 4217" in issues["currency"]
-    assert "E.164" in issues["customer.mobile_number"]
-    assert "ISO 3166" in issues["customer.address.country"]
-    assert "RFC 1123" in issues["debts.1.invoice_date"]
+    assert "E.164" in customer["mobile_number"]
+    assert "ISO 3166" in customer["address"]["country"]
+    assert "RFC 1123" in debts["1"]["invoice_date"]
     assert sandbox.registrations() == []
     assert sandbox.cases() == []
 
@@ -71,8 +83,9 @@ async def test_swedish_id_number_is_checked_for_swedish_customers(sandbox: Sandb
         bad["customer"]["id_number"] = "5560269985"
         response = await http.post("/case--registrations", json=bad)
         assert response.status_code == 422
-        assert set(response.json()["_issues"]) == {"customer.id_number"}
-        assert "check digit" in response.json()["_issues"]["customer.id_number"]
+        assert set(response.json()["_issues"]) == {"customer"}
+        assert set(response.json()["_issues"]["customer"]) == {"id_number"}
+        assert "check digit" in response.json()["_issues"]["customer"]["id_number"]
 
         abroad = registration()
         abroad["customer"]["id_number"] = "NO-123"
