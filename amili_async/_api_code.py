@@ -25,16 +25,18 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Protocol, get_args
-
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 from ._auth import AccessToken, RefreshingTokenProvider
 from ._clock import Clock, SystemClock
 from ._serde import parse_http_date
 from .errors import AuthenticationError, ConfigurationError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+# PyJWT and cryptography are imported where they are used: together they cost
+# about 90 ms and 10 MB at import, which a client with a fixed key never needs.
 
 __all__ = ["LOGIN_PATH", "TOKEN_FIELDS", "ApiCodeAuth", "JwtAlgorithm", "LoginChannel"]
 
@@ -46,11 +48,8 @@ TOKEN_FIELDS = ("token", "access_token", "accessToken", "api_key", "x-api-key", 
 
 JwtAlgorithm = Literal["ES256", "ES384", "ES512", "RS256", "RS384", "RS512"]
 
-_CURVES: dict[str, type[ec.EllipticCurve]] = {
-    "ES256": ec.SECP256R1,
-    "ES384": ec.SECP384R1,
-    "ES512": ec.SECP521R1,
-}
+#: The EC curve each ES algorithm signs on.
+_CURVE_NAMES = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 
 
 class LoginChannel(Protocol):
@@ -86,6 +85,9 @@ def load_private_key(
     password: bytes | None = None,
 ) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
     """Load a PEM private key (text, bytes or a file path) and check it suits ``algorithm``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
     if algorithm not in get_args(JwtAlgorithm):
         allowed = ", ".join(get_args(JwtAlgorithm))
         raise ConfigurationError(f"algorithm must be one of {allowed}, got {algorithm!r}")
@@ -100,9 +102,9 @@ def load_private_key(
         if key.key_size < 2048:
             raise ConfigurationError(f"{algorithm} needs an RSA key of at least 2048 bits")
         return key
-    curve = _CURVES[algorithm]
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, curve):
-        raise ConfigurationError(f"{algorithm} needs an EC private key on the {curve.name} curve")
+    curve = _CURVE_NAMES[algorithm]
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != curve:
+        raise ConfigurationError(f"{algorithm} needs an EC private key on the {curve} curve")
     return key
 
 
@@ -132,6 +134,8 @@ def _expiry_from_field(value: object, now: datetime) -> datetime | None:
 def _jwt_expiry(token: str) -> datetime | None:
     if token.count(".") != 2:
         return None
+    import jwt
+
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
@@ -286,6 +290,8 @@ class ApiCodeAuth:
             raise ConfigurationError("a static-IP ApiCodeAuth signs no JWT")
         expires = self._clock.now() + self._jwt_lifetime
         claims = {"api_code": self._api_code, "exp": int(expires.timestamp())}
+        import jwt
+
         return jwt.encode(claims, self._key, algorithm=self._algorithm)
 
     async def _login(self) -> AccessToken:
