@@ -163,6 +163,29 @@ def _decode_answer(spec: RequestSpec, response: httpx.Response, token: str | Non
         ) from None
 
 
+async def look_up_landed(spec: RequestSpec, error: ResponseValidationError) -> Any:
+    """A write landed but its answer cannot be read: what ``spec.reconcile`` finds.
+
+    Never sent again. With no lookup, or one that fails or finds nothing, ``error``
+    (``landed=True``) is raised.
+    """
+    if not error.landed or spec.reconcile is None:
+        raise error
+    try:
+        existing = await spec.reconcile()
+    except Exception:
+        raise error from None
+    if existing is None:
+        raise error
+    logger.warning(
+        "%s %s: the answer could not be read (%s), but the write landed; using what a lookup found",
+        spec.method,
+        spec.path,
+        error.reason,
+    )
+    return existing
+
+
 class Pipeline:
     """Runs :class:`RequestSpec` s for one client. Shared by ``with_options`` copies."""
 
@@ -255,7 +278,11 @@ class Pipeline:
             return await self._after_failure(spec, error, retry)
         if response.status_code in spec.expected_status:
             self._rate_limited_streak = 0
-            data = _decode_answer(spec, response, token)
+            try:
+                data = _decode_answer(spec, response, token)
+            except ResponseValidationError as error:
+                existing = await look_up_landed(spec, error)
+                return ApiResult(response.status_code, None, response.headers, existing=existing)
             return ApiResult(response.status_code, data, response.headers)
         retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
         status_error = _error_from_response(response, spec.method, spec.path, retry_after)

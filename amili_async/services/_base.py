@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
 from .._pagination import AsyncPager, Page, Projection, list_params, parse_page
-from .._pipeline import ApiResult, RequestSpec
+from .._pipeline import ApiResult, RequestSpec, look_up_landed
 from .._responses import structure_response
 from .._serde import converter
 from ..errors import RequestValidationError, ResponseValidationError
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ReadableResource", "Resource"]
 
-logger = logging.getLogger("amili_async")
 
 M = TypeVar("M")
 
@@ -66,21 +64,7 @@ class Resource(Generic[M]):
                 result.data, status_code=result.status_code, method=spec.method, path=spec.path
             )
         except ResponseValidationError as error:
-            if not error.landed or spec.reconcile is None:
-                raise
-            try:
-                existing: M | None = await spec.reconcile()
-            except Exception:
-                raise error from None
-            if existing is None:
-                raise
-            logger.warning(
-                "%s %s: the answer could not be read (%s), but the write landed; "
-                "using what a lookup found",
-                spec.method,
-                spec.path,
-                error.reason,
-            )
+            existing: M = await look_up_landed(spec, error)
             return existing, True
         return parsed, False
 
