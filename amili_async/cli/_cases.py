@@ -20,7 +20,7 @@ import anyio
 
 from amili_async import AmiliError, Case, Closed
 
-from ._common import SubParsers, UsageError, error_message
+from ._common import SubParsers, UsageError, error_message, positive_int
 from ._connect import add_connection_arguments, connect, console, masked, register_demo_cases
 from ._status import case_row
 
@@ -52,9 +52,13 @@ def register(subparsers: SubParsers) -> None:
         metavar="JSON",
         help='the API\'s filter, e.g. \'{"status": "debt_collection"}\'',
     )
-    parser.add_argument("--sort", default=None, help="sort field; descending with '-' first, written --sort=-_created")
     parser.add_argument(
-        "--max", type=_positive_int, default=None, metavar="N", help="show at most N cases"
+        "--sort",
+        default=None,
+        help="sort field; descending with '-' first, written --sort=-_created",
+    )
+    parser.add_argument(
+        "--max", type=positive_int, default=None, metavar="N", help="show at most N cases"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--plain", action="store_true", help="no colours")
@@ -139,14 +143,4 @@ def _where(text: str) -> dict[str, Any]:
         raise argparse.ArgumentTypeError(f"not JSON: {error}") from None
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError('must be a JSON object, e.g. \'{"status": "closed"}\'')
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
     return value

@@ -63,11 +63,7 @@ class Creditors(ReadableResource[Creditor]):
             json=converter.unstructure(new),
             reconcile=find_existing if number is not None else None,
         )
-        result = await self._send(spec, timeout)
-        if result.existing is not None:
-            return result.existing  # type: ignore[no-any-return]
-        created, _ = await self._parse_answer(spec, result)
-        return created
+        return await self._write(spec, timeout)
 
     async def update(
         self,
@@ -117,11 +113,7 @@ class Creditors(ReadableResource[Creditor]):
             expected_status=(200,),
             reconcile=find_landed if sent_etag is not None else None,
         )
-        result = await self._send(spec, timeout)
-        if result.existing is not None:
-            return result.existing  # type: ignore[no-any-return]
-        updated, _ = await self._parse_answer(spec, result)
-        return updated
+        return await self._write(spec, timeout)
 
     async def delete(
         self, creditor: CreditorArg, *, etag: EtagArg = None, timeout: TimeoutArg = None

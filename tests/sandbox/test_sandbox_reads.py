@@ -118,10 +118,14 @@ async def test_one_active_and_one_inactive_creditor_are_seeded(
     assert [c.id for c in inactive] == [INACTIVE_CREDITOR]
 
 
-async def test_an_inactive_creditor_takes_no_registrations(client: AmiliClient) -> None:
-    with pytest.raises(UnprocessableEntityError) as refused:
-        await client.case_registrations.create(registration(creditor=INACTIVE_CREDITOR))
-    assert "inactive" in refused.value.issues["creditor"][0]
+async def test_an_inactive_creditor_takes_no_registrations(
+    client: AmiliClient, amili_sandbox: SandboxFixture
+) -> None:
+    added = amili_sandbox.sandbox.add_creditor("Dormant AB", active=False)
+    for creditor_id in (amili_sandbox.sandbox.inactive_creditor_id, added.id):
+        with pytest.raises(UnprocessableEntityError) as refused:
+            await client.case_registrations.create(registration(creditor=creditor_id))
+        assert "inactive" in refused.value.issues["creditor"][0]
     assert await client.cases.list().collect() == []
 
 
