@@ -17,7 +17,17 @@ from ._pool import ShardedPoolTransport, environment_proxies
 from ._ratelimit import RateLimit, RateLimiter
 from ._retry import RetryPolicy
 from .errors import ConfigurationError
-from .services import CaseRegistrations, Cases, CreditorPayments, Media
+from .services import (
+    Accounts,
+    CaseRegistrations,
+    Cases,
+    CreditorPayments,
+    Creditors,
+    Customers,
+    FinancePayouts,
+    FinancePayoutSpecifications,
+    Media,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "AmiliClient"]
 
@@ -76,6 +86,11 @@ class AmiliClient:
     cases: Cases
     media: Media
     creditor_payments: CreditorPayments
+    customers: Customers
+    accounts: Accounts
+    creditors: Creditors
+    finance_payouts: FinancePayouts
+    finance_payout_specifications: FinancePayoutSpecifications
 
     def __init__(
         self,
@@ -135,6 +150,11 @@ class AmiliClient:
         self.cases = Cases(self)
         self.media = Media(self)
         self.creditor_payments = CreditorPayments(self)
+        self.customers = Customers(self)
+        self.accounts = Accounts(self)
+        self.creditors = Creditors(self)
+        self.finance_payouts = FinancePayouts(self)
+        self.finance_payout_specifications = FinancePayoutSpecifications(self)
 
     @property
     def base_url(self) -> str:

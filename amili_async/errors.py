@@ -255,7 +255,24 @@ class NotFoundError(APIStatusError):
 
 
 class ConflictError(APIStatusError):
-    """409, 412 or 428: the resource changed (ETag mismatch) or a precondition is missing."""
+    """409, 412 or 428: the resource changed (ETag mismatch) or a precondition is missing.
+
+    A 412 means the record changed since it was read (its ETag no longer
+    matches ``If-Match``): read it again and retry on the fresh copy. A 428
+    means the ETag is missing: pass ``etag=`` (the record as read, or its
+    ``_etag``). The message says which.
+    """
+
+    def _describe(self) -> str:
+        advice = _CONFLICT_ADVICE.get(self.status_code)
+        text = super()._describe()
+        return f"{text} ({advice})" if advice else text
+
+
+_CONFLICT_ADVICE = {
+    412: "the record changed since it was read: read it again and retry with its new etag",
+    428: "the ETag is missing: pass etag= with the record as read (or its _etag)",
+}
 
 
 class UnprocessableEntityError(APIStatusError):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from amili_async import __version__
 
-from . import _demo, _register, _sandbox_cmd, _status, _watch
+from . import _cases, _demo, _register, _sandbox_cmd, _status, _watch
 from ._common import SubParsers, UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -27,6 +27,7 @@ COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _register.register,
     _status.register,
     _watch.register,
+    _cases.register,
 )
 
 

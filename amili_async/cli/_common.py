@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO, TypeAlias
 
-__all__ = ["Output", "SubParsers", "UsageError", "error_message"]
+__all__ = ["Output", "SubParsers", "UsageError", "error_message", "positive_int"]
 
 #: The object ``add_subparsers()`` returns, which each subcommand registers itself on.
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -15,6 +15,17 @@ SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 class UsageError(Exception):
     """The command cannot run as asked (exit status 2)."""
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
 
 
 def error_message(error: BaseException) -> str:

@@ -84,7 +84,7 @@ from attrs import define, field
 
 from amili_async import AmiliError, RegistrationOutcome
 
-from ._common import SubParsers, UsageError
+from ._common import SubParsers, UsageError, positive_int
 from ._connect import Connection, add_connection_arguments, connect, console
 from ._grouping import Group, Plan, Source, first_pass, groups
 from ._report import ProgressView, Summary, print_summary
@@ -110,7 +110,7 @@ def register(subparsers: SubParsers) -> None:
         "--results", type=Path, metavar="PATH", help="write one JSON line per outcome here"
     )
     parser.add_argument(
-        "--concurrency", type=_positive_int, default=10, metavar="N", help="default: 10"
+        "--concurrency", type=positive_int, default=10, metavar="N", help="default: 10"
     )
     parser.add_argument(
         "--retry-failed",
@@ -125,16 +125,6 @@ def register(subparsers: SubParsers) -> None:
     parser.add_argument("--plain", action="store_true", help="no progress bar or colours")
     add_connection_arguments(parser)
     parser.set_defaults(handler=_main)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
 
 
 def _main(args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
 """The attrs models of every resource, one module per resource."""
 
+from .account import Account
 from .case import (
     Case,
     CaseDebt,
@@ -36,10 +37,19 @@ from .case_registration import (
     RegisteredReminderFee,
     ReminderFee,
 )
+from .creditor import Creditor, CreditorCaseConfig, NewCreditor
 from .creditor_payment import BusinessStatus, CreditorPayment, NewCreditorPayment, PaymentStatus
+from .customer import CustomerRecord
+from .finance_payout import FinancePayout
+from .finance_payout_specification import (
+    FinanceArticle,
+    FinanceCategory,
+    FinancePayoutSpecification,
+)
 from .media import MediaUpload
 
 __all__ = [
+    "Account",
     "Address",
     "BusinessStatus",
     "Case",
@@ -50,16 +60,24 @@ __all__ = [
     "CaseStatus",
     "CloseReason",
     "Closed",
+    "Creditor",
+    "CreditorCaseConfig",
     "CreditorPayment",
     "Customer",
+    "CustomerRecord",
     "Debt",
     "FeesAlreadyClaimed",
     "FeesIncludedInCapital",
+    "FinanceArticle",
+    "FinanceCategory",
+    "FinancePayout",
+    "FinancePayoutSpecification",
     "FirstAction",
     "InterestRateSettings",
     "Limitation",
     "MediaUpload",
     "NewCaseRegistration",
+    "NewCreditor",
     "NewCreditorPayment",
     "NextFlowItem",
     "OriginalInvoice",

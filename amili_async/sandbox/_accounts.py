@@ -19,6 +19,13 @@ from ._api_users import (
     make_api_user,
     verify_login_jwt,
 )
+from ._collections import Documents
+from ._directory import (
+    FIRST_CREDITOR_NUMBER,
+    AccountDocuments,
+    account_document,
+    creditor_document,
+)
 from ._errors import ApiError, missing_relation
 from ._ids import IdFactory, is_object_id
 from ._schema import Issues
@@ -82,6 +89,10 @@ class Accounts:
         self._creditors: dict[str, SandboxCreditor] = {}
         self._tokens: dict[str, TokenRecord] = {}
         self._api_users: dict[str, SandboxApiUser] = {}
+        #: ``/accounts`` and ``/creditors``, as the API answers them.
+        self.account_docs = AccountDocuments("accounts")
+        self.creditor_docs = Documents("creditors")
+        self._next_creditor_number = FIRST_CREDITOR_NUMBER
 
     def add_account(
         self, account_id: str | None, name: str | None, now: datetime
@@ -96,6 +107,7 @@ class Accounts:
         account = SandboxAccount(account_id, name or f"Account {account_id[-6:]}", key)
         self._accounts[account_id] = account
         self._tokens[key] = TokenRecord(account_id, static=True)
+        self.account_docs.add(account_document(account_id, account.name, now))
         return account
 
     def add_creditor(
@@ -107,8 +119,9 @@ class Accounts:
         currencies: tuple[str, ...],
         agreement_version: str | None,
         now: datetime,
+        active: bool = True,
     ) -> SandboxCreditor:
-        """Create a creditor under an existing account."""
+        """Create a creditor under an existing account (its ``/creditors`` document too)."""
         if account_id not in self._accounts:
             raise ValueError(f"no account {account_id}; add it with add_account() first")
         creditor_id = creditor_id or self._ids.object_id(now)
@@ -124,7 +137,35 @@ class Accounts:
             agreement_version or self._ids.object_id(now),
         )
         self._creditors[creditor_id] = creditor
+        number = self.next_creditor_number()
+        self.creditor_docs.add(
+            creditor_document(creditor_id, account_id, name, number=number, active=active, now=now)
+        )
         return creditor
+
+    def next_creditor_number(self) -> int:
+        """The next free ``creditor_number`` (simulated: counting on from the docs' example)."""
+        number = self._next_creditor_number
+        self._next_creditor_number += 1
+        return number
+
+    def register_creditor(self, creditor: SandboxCreditor) -> None:
+        """Know a creditor created through ``POST /creditors`` (its document is stored there)."""
+        self._creditors[creditor.id] = creditor
+
+    def forget_creditor(self, creditor_id: str) -> None:
+        """Forget a deleted creditor: later writes naming it are refused."""
+        self._creditors.pop(creditor_id, None)
+
+    def creditor_name(self, creditor_id: str) -> str:
+        """A creditor's name as it is now (a ``PATCH`` may have changed it)."""
+        doc = self.creditor_docs.stored_by_id(creditor_id)
+        return str(doc["name"]) if doc is not None else self._creditors[creditor_id].name
+
+    def is_active(self, creditor_id: str) -> bool:
+        """Whether a creditor is active; an inactive one takes no case registrations."""
+        doc = self.creditor_docs.stored_by_id(creditor_id)
+        return doc is None or doc.get("is_active") is not False
 
     def creditor(self, creditor_id: str) -> SandboxCreditor:
         """A creditor known to exist (``KeyError`` otherwise)."""

@@ -80,6 +80,10 @@ class Documents(Collection):
         """Every document, oldest first."""
         return self._docs.values()
 
+    def remove(self, item_id: str) -> None:
+        """Forget the document with this id (if stored)."""
+        self._docs.pop(item_id, None)
+
     def stored_by_id(self, item_id: str) -> dict[str, Any] | None:
         """The document with this id, or ``None``."""
         return self._docs.get(item_id)

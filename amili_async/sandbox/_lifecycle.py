@@ -443,21 +443,26 @@ class Lifecycle:
         )
         self.schedule(record, self._debt_statement, following)
 
-    def apply_payment(self, record: CaseRecord, payment: dict[str, Any], now: datetime) -> None:
+    def apply_payment(
+        self, record: CaseRecord, payment: dict[str, Any], now: datetime
+    ) -> dict[str, Decimal]:
         """Settle a validated creditor payment on the case; closes it when capital reaches 0.
 
         The amount goes to capital first, then costs, then interest. Once the
         capital is paid, whatever interest and costs remain are written off
         (``api.transaction.depreciated``) and the case closes with reason
-        ``fully_paid_depreciation``.
+        ``fully_paid_depreciation``. Returns what was paid of each kind
+        (``capital``, ``costs``, ``interest``; kinds not paid are left out).
         """
         _book_interest(record, now)
         left = Decimal(payment["amount"])
+        paid: dict[str, Decimal] = {}
         for kind in _AMOUNT_TYPES:
             part = min(left, record.remaining[kind])
             if part <= 0:
                 continue
             left -= part
+            paid[kind] = part
             record.doc["transactions"].append(
                 {
                     "bank_transaction_date": payment["bank_transaction_date"],
@@ -474,6 +479,7 @@ class Lifecycle:
         if record.remaining["capital"] <= 0:
             _close_fully_paid(record, now)
         record.touch(now)
+        return paid
 
 
 def _close_fully_paid(record: CaseRecord, now: datetime) -> None:

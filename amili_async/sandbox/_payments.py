@@ -17,6 +17,7 @@ from .._serde import parse_http_date
 from ._accounts import SandboxCreditor
 from ._collections import Documents
 from ._errors import ApiError, insertion_failure, missing_relation
+from ._finance import FinanceLedger
 from ._lifecycle import CaseRecord, capital_style, pending_interest, stamp
 from ._schema import Issues, validate_payment
 from ._writes import WriteContext, Writer
@@ -38,9 +39,12 @@ def payment_body(body: Any) -> dict[str, Any]:
 class PaymentWriter(Writer):
     """Checks, stores and settles creditor payments; the caller holds the lock and has caught up."""
 
-    def __init__(self, context: WriteContext, payments: Documents) -> None:
+    def __init__(
+        self, context: WriteContext, payments: Documents, *, finance: FinanceLedger
+    ) -> None:
         super().__init__(context)
         self._payments = payments
+        self._finance = finance
 
     def pay(
         self, account_id: str, body: Mapping[str, Any], *, now: datetime, keep: bool
@@ -55,10 +59,12 @@ class PaymentWriter(Writer):
         if issues or record is None:
             raise ApiError(422, insertion_failure(1), issues=issues)
         payment = self._settled(body, record, now)
-        self._lifecycle.apply_payment(record, payment, now)
+        paid = self._lifecycle.apply_payment(record, payment, now)
         self._created["creditor--payments"] += 1
         if keep:
             self._payments.add(payment)
+            creditor_name = self._accounts.creditor_name(record.doc["creditor"])
+            self._finance.settle(record, paid, creditor_name=creditor_name, now=now)
         answer: dict[str, Any] = {field: payment[field] for field in _ANSWER_FIELDS}
         answer.update(
             _status="OK",

@@ -14,7 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from .._serde import parse_http_date
+from .._validation import compact_id_number
 from ._collections import Documents
+from ._creditor_writes import INACTIVE_CREDITOR
+from ._customers import CustomerBook
 from ._errors import ApiError, insertion_failure, nested_issues
 from ._lifecycle import CaseRecord, new_case, stamp
 from ._schema import Issues, validate_registration
@@ -43,17 +46,21 @@ class RegistrationWriter(Writer):
     """Checks and stores case registrations; the caller holds the lock and has caught up."""
 
     def __init__(
-        self, context: WriteContext, registrations: Documents, *, reference_rate: Decimal
+        self,
+        context: WriteContext,
+        registrations: Documents,
+        *,
+        customers: CustomerBook,
+        reference_rate: Decimal,
     ) -> None:
         super().__init__(context)
         self._registrations = registrations
+        self._customers = customers
         self._reference_rate = reference_rate
-        self._customers: dict[tuple[str, str], str] = {}
         self._debtors: dict[str, str] = {}
 
     def clear(self) -> None:
-        """Forget which customers and debtors were seen."""
-        self._customers.clear()
+        """Forget which debtors were seen (the customers are the state's to clear)."""
         self._debtors.clear()
 
     def register(
@@ -94,6 +101,9 @@ class RegistrationWriter(Writer):
         issues = validate_registration(doc)
         self._accounts.check_account(account_id, doc, issues)
         creditor = self._accounts.check_creditor(doc, issues)
+        if creditor is not None and not self._accounts.is_active(creditor.id):
+            issues["creditor"] = INACTIVE_CREDITOR.format(creditor.id)
+            creditor = None
         currency = doc.get("currency")
         if (
             creditor is not None
@@ -125,12 +135,10 @@ class RegistrationWriter(Writer):
     def _open_cases(self, doc: dict[str, Any], now: datetime, keep: bool) -> list[CaseRecord]:
         """One new case per debt, for the registration's customer (and debtor)."""
         creditor = self._accounts.creditor(doc["creditor"])
-        id_number = doc["customer"]["id_number"]
-        customer_key = (doc["account"], id_number)
-        customer_id = self._customers.get(customer_key) or self._ids.object_id(now)
+        id_number = compact_id_number(doc["customer"]["id_number"])
+        customer_id = self._customers.customer_id(doc["account"], doc["customer"], now, keep=keep)
         debtor_id = self._debtors.get(id_number) or self._ids.object_id(now)
         if keep:
-            self._customers[customer_key] = customer_id
             self._debtors[id_number] = debtor_id
         return [
             new_case(
@@ -138,7 +146,7 @@ class RegistrationWriter(Writer):
                 now=now,
                 registration=doc,
                 debt=debt,
-                creditor_name=creditor.name,
+                creditor_name=self._accounts.creditor_name(creditor.id),
                 agreement_version=creditor.agreement_version,
                 customer_id=customer_id,
                 debtor_id=debtor_id,

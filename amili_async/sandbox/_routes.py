@@ -70,6 +70,15 @@ class SandboxApi:
             *self._resource("case--registrations", POST=self.create_registration),
             *self._resource("cases"),
             *self._resource("creditor--payments", POST=self.create_payment),
+            *self._resource("customers"),
+            *self._resource("accounts"),
+            *self._resource(
+                "creditors",
+                POST=self.create_creditor,
+                item={"PATCH": self.update_creditor, "DELETE": self.delete_creditor},
+            ),
+            *self._resource("finance--payouts"),
+            *self._resource("finance--payout-specifications"),
             _route("/media--upload/{reference_id}", POST=self.upload),
             _route(FILES_PATH + "{key}", GET=self.signed_file),
             _route("/_sandbox/tokens", POST=self.issue_token),
@@ -85,11 +94,13 @@ class SandboxApi:
             _route("/_sandbox/reset", POST=self.reset),
         ]
 
-    def _resource(self, name: str, **writes: Endpoint) -> list[Route]:
-        """A collection's routes: list and item reads, plus ``writes`` on the list."""
+    def _resource(
+        self, name: str, *, item: Mapping[str, Endpoint] | None = None, **writes: Endpoint
+    ) -> list[Route]:
+        """A collection's routes: list and item reads, ``writes`` on the list, ``item`` writes."""
         return [
             _route(f"/{name}", GET=partial(self.read_list, name), **writes),
-            _route(f"/{name}/{{item_id}}", GET=partial(self.read_item, name)),
+            _route(f"/{name}/{{item_id}}", GET=partial(self.read_item, name), **(item or {})),
         ]
 
     # --- Amili's resources ------------------------------------------------------------
@@ -130,6 +141,31 @@ class SandboxApi:
         account_id = _principal(request).account_id
         answer = self._state.pay(account_id, await _write_body(request))
         return _created(request, "creditor--payments", answer)
+
+    async def create_creditor(self, request: Request) -> Response:
+        """``POST /creditors`` (Partner API)."""
+        account_id = _principal(request).account_id
+        answer = self._state.create_creditor(account_id, await _write_body(request))
+        return _created(request, "creditors", answer)
+
+    async def update_creditor(self, request: Request) -> Response:
+        """``PATCH /creditors/{id}``: 200 with the meta fields and the new ``ETag`` header."""
+        account_id = _principal(request).account_id
+        answer = self._state.patch_creditor(
+            account_id,
+            request.path_params["item_id"],
+            request.headers.get("if-match"),
+            await _write_body(request),
+        )
+        return EveJSONResponse(answer, headers={"ETag": f'"{answer["_etag"]}"'})
+
+    async def delete_creditor(self, request: Request) -> Response:
+        """``DELETE /creditors/{id}``: 204, also for an id that does not exist (as Eve)."""
+        account_id = _principal(request).account_id
+        self._state.delete_creditor(
+            account_id, request.path_params["item_id"], request.headers.get("if-match")
+        )
+        return Response(status_code=204, headers={"Content-Type": "application/json"})
 
     async def upload(self, request: Request) -> Response:
         """``POST /media--upload/{case id}``: attach an original invoice; answers a signed link."""

@@ -20,6 +20,7 @@ from ._accounts import (
 )
 from ._api_users import MAX_JWT_LIFETIME, PublicKeyInput, SandboxApiUser
 from ._app import build_app
+from ._directory import INACTIVE_CREDITOR_ID
 from ._faults import FaultInjector
 from ._query import DEFAULT_MAX_RESULTS_CAP
 from ._settings import ApiSettings
@@ -135,6 +136,11 @@ class Sandbox:
         return DEFAULT_CREDITOR_ID
 
     @property
+    def inactive_creditor_id(self) -> str:
+        """The seeded inactive creditor ``674dbeb208847b9501cc9139``: it takes no registrations."""
+        return INACTIVE_CREDITOR_ID
+
+    @property
     def creditor_name(self) -> str:
         """The default creditor's name: ``Amili Integration Team``."""
         return DEFAULT_CREDITOR_NAME
@@ -166,10 +172,18 @@ class Sandbox:
         account_id: str | None = None,
         creditor_id: str | None = None,
         currencies: tuple[str, ...] = ("SEK",),
+        active: bool = True,
     ) -> SandboxCreditor:
-        """Add a creditor under ``account_id`` (the default account when omitted)."""
+        """Add a creditor under ``account_id`` (the default account when omitted).
+
+        An inactive one (``active=False``) takes no case registrations (a 422 on ``creditor``).
+        """
         return self._state.add_creditor(
-            name, account_id=account_id, creditor_id=creditor_id, currencies=currencies
+            name,
+            account_id=account_id,
+            creditor_id=creditor_id,
+            currencies=currencies,
+            active=active,
         )
 
     def add_api_user(

@@ -36,8 +36,12 @@ from ._accounts import (
 )
 from ._api_users import PublicKeyInput, SandboxApiUser
 from ._collections import Cases, Collection, Documents
+from ._creditor_writes import CreditorWriter
+from ._customers import CustomerBook
+from ._directory import INACTIVE_CREDITOR_ID, INACTIVE_CREDITOR_NAME
 from ._errors import to_json_ready
 from ._files import FileRecord, Files
+from ._finance import FinanceLedger
 from ._hateoas import with_self_links
 from ._ids import IdFactory
 from ._lifecycle import Lifecycle
@@ -95,18 +99,32 @@ class SandboxState:
         self.registrations = Documents("case--registrations")
         self.cases = Cases()
         self.payments = Documents("creditor--payments")
+        self.customers = CustomerBook(self.ids)
+        self.finance = FinanceLedger(self.ids)
         #: Every collection by name, in the order the home page lists them.
         self.collections: dict[str, Collection] = {
             collection.name: collection
-            for collection in (self.registrations, self.cases, self.payments)
+            for collection in (
+                self.registrations,
+                self.cases,
+                self.payments,
+                self.customers.docs,
+                self.accounts.account_docs,
+                self.accounts.creditor_docs,
+                self.finance.payouts,
+                self.finance.specifications,
+            )
         }
+        #: Collections ``discard()`` keeps: the accounts and creditors are seeded, not written.
+        self.seeded = frozenset({"accounts", "creditors"})
         self.lifecycle = Lifecycle(self.ids)
         self.created: Counter[str] = Counter()
         writes = WriteContext(self.ids, self.accounts, self.cases, self.lifecycle, self.created)
         self._registration_writer = RegistrationWriter(
-            writes, self.registrations, reference_rate=self.reference_rate
+            writes, self.registrations, customers=self.customers, reference_rate=self.reference_rate
         )
-        self._payment_writer = PaymentWriter(writes, self.payments)
+        self._payment_writer = PaymentWriter(writes, self.payments, finance=self.finance)
+        self._creditor_writer = CreditorWriter(self.ids, self.accounts)
         rate_limit = self.settings.rate_limit
         self.rate_limiter = RateLimiter(*rate_limit) if rate_limit is not None else None
         self.request_log.clear()
@@ -117,6 +135,13 @@ class SandboxState:
             creditor_id=DEFAULT_CREDITOR_ID,
             agreement_version=DEFAULT_AGREEMENT_VERSION,
         )
+        self.add_creditor(  # simulated: a second creditor that takes no registrations
+            INACTIVE_CREDITOR_NAME,
+            account_id=DEFAULT_ACCOUNT_ID,
+            creditor_id=INACTIVE_CREDITOR_ID,
+            agreement_version=DEFAULT_AGREEMENT_VERSION,
+            active=False,
+        )
 
     def reset(self) -> None:
         """Back to a fresh sandbox with the same seed (the clock keeps its time)."""
@@ -126,8 +151,11 @@ class SandboxState:
     def discard(self) -> None:
         """Forget registrations, cases, payments and files; keep accounts and tokens."""
         with self.lock:
-            for collection in self.collections.values():
-                collection.clear()
+            for name, collection in self.collections.items():
+                if name not in self.seeded:
+                    collection.clear()
+            self.customers.clear()
+            self.finance.clear()
             self.files.clear()
             self._registration_writer.clear()
             self.lifecycle.clear()
@@ -144,6 +172,7 @@ class SandboxState:
         with self.lock:
             now = self.now()
             self.lifecycle.catch_up(now, self.cases.records)
+            self.finance.catch_up(now)
             yield now
 
     def advance(self, *, days: float, hours: float, seconds: float) -> datetime:
@@ -170,8 +199,12 @@ class SandboxState:
         creditor_id: str | None = None,
         currencies: tuple[str, ...] = ("SEK",),
         agreement_version: str | None = None,
+        active: bool = True,
     ) -> SandboxCreditor:
-        """Create a creditor under an account (the default account unless named)."""
+        """Create a creditor under an account (the default account unless named).
+
+        An inactive creditor (``active=False``) takes no case registrations.
+        """
         with self.lock:
             return self.accounts.add_creditor(
                 name,
@@ -180,6 +213,7 @@ class SandboxState:
                 currencies=currencies,
                 agreement_version=agreement_version,
                 now=self.now(),
+                active=active,
             )
 
     def static_key(self, account_id: str) -> str:
@@ -266,6 +300,27 @@ class SandboxState:
         with self.caught_up() as now:
             answer = self._payment_writer.pay(account_id, payment, now=now, keep=self.keep_state)
         return self._linked(answer, "creditor--payments")
+
+    def create_creditor(self, account_id: str, body: Any) -> dict[str, Any]:
+        """``POST /creditors`` (Partner API); returns the answer. Raises ``ApiError``."""
+        with self.lock:
+            answer = self._creditor_writer.create(account_id, body, self.now())
+        return self._linked(answer, "creditors")
+
+    def patch_creditor(
+        self, account_id: str, creditor_id: str, if_match: str | None, body: Any
+    ) -> dict[str, Any]:
+        """``PATCH /creditors/{id}`` with Eve's If-Match rules; the answer has the new ``_etag``."""
+        with self.lock:
+            answer = self._creditor_writer.patch(
+                account_id, creditor_id, if_match, body, self.now()
+            )
+        return self._linked(answer, "creditors")
+
+    def delete_creditor(self, account_id: str, creditor_id: str, if_match: str | None) -> None:
+        """``DELETE /creditors/{id}`` with Eve's If-Match rules (an unknown id is fine)."""
+        with self.lock:
+            self._creditor_writer.delete(account_id, creditor_id, if_match)
 
     def _linked(self, answer: dict[str, Any], collection: str) -> dict[str, Any]:
         """A write's answer, with Eve's ``_links.self`` when HATEOAS is on."""

@@ -1,8 +1,23 @@
 """One service module per resource, mirroring ``amili_async.models``."""
 
+from .accounts import Accounts
 from .case_registrations import CaseRegistrations
 from .cases import Cases
 from .creditor_payments import CreditorPayments
+from .creditors import Creditors
+from .customers import Customers
+from .finance_payout_specifications import FinancePayoutSpecifications
+from .finance_payouts import FinancePayouts
 from .media import Media
 
-__all__ = ["CaseRegistrations", "Cases", "CreditorPayments", "Media"]
+__all__ = [
+    "Accounts",
+    "CaseRegistrations",
+    "Cases",
+    "CreditorPayments",
+    "Creditors",
+    "Customers",
+    "FinancePayoutSpecifications",
+    "FinancePayouts",
+    "Media",
+]

@@ -51,6 +51,15 @@ class Resource(Generic[M]):
             path=path or self.path,
         )
 
+    async def _write(self, spec: RequestSpec, timeout: TimeoutArg = None) -> M:
+        """Send a write; the model of its answer, or of what reconciliation found instead."""
+        result = await self._send(spec, timeout)
+        if result.existing is not None:
+            found: M = result.existing
+            return found
+        written, _ = await self._parse_answer(spec, result)
+        return written
+
     async def _parse_answer(self, spec: RequestSpec, result: ApiResult) -> tuple[M, bool]:
         """The model of ``spec``'s answer, and whether it was found by a lookup instead.
 

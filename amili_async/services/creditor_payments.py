@@ -56,11 +56,7 @@ class CreditorPayments(ReadableResource[CreditorPayment]):
             json=converter.unstructure(new),
             reconcile=find_existing if reference is not None else None,
         )
-        result = await self._send(spec, timeout)
-        if result.existing is not None:
-            created: CreditorPayment = result.existing
-        else:
-            created, _ = await self._parse_answer(spec, result)
+        created = await self._write(spec, timeout)
         if created.needs_attention:
             logger.warning(
                 "creditor payment %s was recorded with status %r (%s); check it and settle "

@@ -184,13 +184,22 @@ _CREDITOR_PAYMENT = {
     },
 }
 _CREDITORS = {
-    # Partner API: creditors can be created and PATCHed (If-Match is enforced, Eve's default).
+    # Partner API: creditors can be created, PATCHed and DELETEd (If-Match is enforced, Eve's
+    # default); creditor_number is read-only and case_config a nested object (PATCH merges it).
     "resource_methods": ["GET", "POST"],
-    "item_methods": ["GET", "PATCH"],
+    "item_methods": ["GET", "PATCH", "DELETE"],
     "schema": {
         "name": {"type": "string", "required": True},
         "account": {"type": "objectid", "required": True},
         "status": {"type": "string"},
+        "creditor_number": {"type": "integer", "readonly": True},
+        "case_config": {
+            "type": "dict",
+            "schema": {
+                "vat_area": {"type": "string"},
+                "commission_excluded_vat": {"type": "boolean"},
+            },
+        },
     },
 }
 

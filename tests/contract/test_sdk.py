@@ -19,6 +19,8 @@ from targets import Target
 from amili_async import (
     Case,
     CaseRegistration,
+    ConflictError,
+    NotFoundError,
     RetryPolicy,
     UnprocessableEntityError,
 )
@@ -133,3 +135,23 @@ async def test_the_client_waits_out_the_servers_rate_limit_instead_of_failing(
     async with target.sdk(retry=RetryPolicy(max_attempts=3)) as client:
         for _ in range(7):
             await client.cases.list().collect()
+
+
+async def test_creditor_updates_and_deletes_follow_eves_if_match(target: Target) -> None:
+    async with target.sdk() as client:
+        read = await client.creditors.get(target.creditor_id)
+        answer = await client.creditors.update(read, {"name": "Renamed AB"})
+        assert answer.etag is not None
+        assert answer.etag != read.etag
+        assert (await client.creditors.get(read.id)).name == "Renamed AB"
+        with pytest.raises(ConflictError) as stale:
+            await client.creditors.update(read, {"name": "Again AB"})
+        assert stale.value.status_code == 412
+        assert "changed since it was read" in str(stale.value)
+        with pytest.raises(ConflictError) as missing:
+            await client.creditors.delete(read.id)
+        assert missing.value.status_code == 428
+        await client.creditors.delete(read.id, etag=answer.etag)
+        with pytest.raises(NotFoundError):
+            await client.creditors.get(read.id)
+        await client.creditors.delete(read.id, etag=answer.etag)  # gone: Eve's 204

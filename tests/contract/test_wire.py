@@ -552,16 +552,7 @@ async def test_method_not_allowed_gets_405(target: Target) -> None:
 # --- If-Match (eve-facts §5); Partner API creditors --------------------------------------------
 
 
-def need_creditors(target: Target) -> None:
-    """Skip on a target that does not serve ``/creditors`` (the Partner API's PATCH)."""
-    if "creditors" not in target.resources:
-        pytest.skip(
-            f"{target.name} has no /creditors resource (Partner API: PATCH /creditors/{{id}})"
-        )
-
-
 async def test_patch_without_if_match_gets_428(target: Target) -> None:
-    need_creditors(target)
     async with target.client() as http:
         response = await http.patch(f"/creditors/{target.creditor_id}", json={"name": "Renamed AB"})
     assert response.status_code == 428
@@ -572,7 +563,6 @@ async def test_patch_without_if_match_gets_428(target: Target) -> None:
 
 
 async def test_patch_with_a_stale_if_match_gets_412(target: Target) -> None:
-    need_creditors(target)
     async with target.client() as http:
         url = f"/creditors/{target.creditor_id}"
         etag = (await http.get(url)).headers["etag"]
@@ -582,6 +572,73 @@ async def test_patch_with_a_stale_if_match_gets_412(target: Target) -> None:
     assert first.headers["etag"] != etag
     assert stale.status_code == 412
     assert stale.json()["_error"] == {"code": 412, "message": "Client and server etags don't match"}
+
+
+async def test_patch_answers_the_meta_fields_and_the_new_etag(target: Target) -> None:
+    async with target.client() as http:
+        url = f"/creditors/{target.creditor_id}"
+        etag = (await http.get(url)).headers["etag"]
+        patched = await http.patch(url, json={"name": "Renamed AB"}, headers={"If-Match": etag})
+        read = await http.get(url)
+    body = patched.json()
+    assert patched.status_code == 200
+    assert set(body) == {"_updated", "_created", "_etag", "_id", "_status"}
+    assert body["_status"] == "OK"
+    assert patched.headers["etag"] == f'"{body["_etag"]}"' == read.headers["etag"]
+    assert read.json()["name"] == "Renamed AB"
+
+
+async def test_patch_merges_nested_objects(target: Target) -> None:
+    async with target.client() as http:
+        url = f"/creditors/{target.creditor_id}"
+        etag = (await http.get(url)).headers["etag"]
+        first = await http.patch(
+            url, json={"case_config": {"vat_area": "sweden"}}, headers={"If-Match": etag}
+        )
+        second = await http.patch(
+            url,
+            json={"case_config": {"commission_excluded_vat": True}},
+            headers={"If-Match": first.headers["etag"]},
+        )
+        config = (await http.get(url)).json()["case_config"]
+    assert second.status_code == 200
+    assert config["vat_area"] == "sweden"
+    assert config["commission_excluded_vat"] is True
+
+
+async def test_patch_of_a_read_only_field_gets_a_bare_422(target: Target) -> None:
+    async with target.client() as http:
+        url = f"/creditors/{target.creditor_id}"
+        etag = (await http.get(url)).headers["etag"]
+        refused = await http.patch(url, json={"creditor_number": 1}, headers={"If-Match": etag})
+    assert refused.status_code == 422
+    # PATCH's 422 has no _error, unlike POST's (eve-facts §2e).
+    assert refused.json() == {
+        "_issues": {"creditor_number": "field is read-only"},
+        "_status": "ERR",
+    }
+
+
+async def test_patch_of_an_unknown_id_gets_404_without_if_match(target: Target) -> None:
+    async with target.client() as http:
+        response = await http.patch(f"/creditors/{UNKNOWN_ID}", json={"name": "Nobody AB"})
+    assert response.status_code == 404
+
+
+async def test_delete_needs_if_match_and_an_unknown_id_gets_204(target: Target) -> None:
+    async with target.client() as http:
+        url = f"/creditors/{target.creditor_id}"
+        unknown = await http.delete(f"/creditors/{UNKNOWN_ID}")
+        without = await http.delete(url)
+        stale = await http.delete(url, headers={"If-Match": "0" * 40})
+        deleted = await http.delete(
+            url, headers={"If-Match": (await http.get(url)).headers["etag"]}
+        )
+        gone = await http.get(url)
+    assert (unknown.status_code, unknown.content) == (204, b"")
+    assert without.status_code == 428
+    assert stale.status_code == 412
+    assert (deleted.status_code, gone.status_code) == (204, 404)
 
 
 # --- rate limits (eve-facts §6; Amili documents none, this is Eve's limiter) ---------------------
