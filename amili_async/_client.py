@@ -17,7 +17,15 @@ from ._pool import ShardedPoolTransport, environment_proxies
 from ._ratelimit import RateLimit, RateLimiter
 from ._retry import RetryPolicy
 from .errors import ConfigurationError
-from .services import CaseRegistrations, Cases, CreditorPayments, Media
+from .services import (
+    CaseRegistrations,
+    Cases,
+    CreditorCancellations,
+    CreditorCreditings,
+    CreditorPayments,
+    InvoiceRegistrations,
+    Media,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "AmiliClient"]
 
@@ -76,6 +84,9 @@ class AmiliClient:
     cases: Cases
     media: Media
     creditor_payments: CreditorPayments
+    creditor_creditings: CreditorCreditings
+    creditor_cancellations: CreditorCancellations
+    invoice_registrations: InvoiceRegistrations
 
     def __init__(
         self,
@@ -135,6 +146,9 @@ class AmiliClient:
         self.cases = Cases(self)
         self.media = Media(self)
         self.creditor_payments = CreditorPayments(self)
+        self.creditor_creditings = CreditorCreditings(self)
+        self.creditor_cancellations = CreditorCancellations(self)
+        self.invoice_registrations = InvoiceRegistrations(self)
 
     @property
     def base_url(self) -> str:

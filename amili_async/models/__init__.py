@@ -36,12 +36,34 @@ from .case_registration import (
     RegisteredReminderFee,
     ReminderFee,
 )
-from .creditor_payment import BusinessStatus, CreditorPayment, NewCreditorPayment, PaymentStatus
+from .creditor_cancellation import (
+    CancellationStatus,
+    CreditorCancellation,
+    NewCreditorCancellation,
+)
+from .creditor_crediting import CreditorCrediting, NewCreditorCrediting
+from .creditor_payment import (
+    BusinessOutcome,
+    BusinessStatus,
+    CreditorPayment,
+    NewCreditorPayment,
+    PaymentStatus,
+)
+from .invoice_registration import (
+    InvoiceCustomer,
+    InvoiceRegistration,
+    InvoiceRow,
+    InvoiceType,
+    NewInvoiceRegistration,
+    RegisteredInvoiceRow,
+)
 from .media import MediaUpload
 
 __all__ = [
     "Address",
+    "BusinessOutcome",
     "BusinessStatus",
+    "CancellationStatus",
     "Case",
     "CaseDebt",
     "CaseRegistration",
@@ -50,6 +72,8 @@ __all__ = [
     "CaseStatus",
     "CloseReason",
     "Closed",
+    "CreditorCancellation",
+    "CreditorCrediting",
     "CreditorPayment",
     "Customer",
     "Debt",
@@ -57,10 +81,17 @@ __all__ = [
     "FeesIncludedInCapital",
     "FirstAction",
     "InterestRateSettings",
+    "InvoiceCustomer",
+    "InvoiceRegistration",
+    "InvoiceRow",
+    "InvoiceType",
     "Limitation",
     "MediaUpload",
     "NewCaseRegistration",
+    "NewCreditorCancellation",
+    "NewCreditorCrediting",
     "NewCreditorPayment",
+    "NewInvoiceRegistration",
     "NextFlowItem",
     "OriginalInvoice",
     "PaymentStatus",
@@ -69,6 +100,7 @@ __all__ = [
     "RegisteredDebt",
     "RegisteredFeesAlreadyClaimed",
     "RegisteredFeesIncludedInCapital",
+    "RegisteredInvoiceRow",
     "RegisteredReminderFee",
     "ReminderFee",
     "ServiceEntry",
