@@ -122,16 +122,28 @@ class RegistrationWriter(Writer):
                 self._lifecycle.start(record)
         return doc
 
-    def _open_cases(self, doc: dict[str, Any], now: datetime, keep: bool) -> list[CaseRecord]:
-        """One new case per debt, for the registration's customer (and debtor)."""
-        creditor = self._accounts.creditor(doc["creditor"])
-        id_number = doc["customer"]["id_number"]
-        customer_key = (doc["account"], id_number)
+    def customer_ids(
+        self, account: str, id_number: str, now: datetime, keep: bool
+    ) -> tuple[str, str]:
+        """The customer id (per account) and debtor id (across accounts) of ``id_number``.
+
+        The same person registered again is the same customer; with ``keep``
+        a new one is remembered.
+        """
+        customer_key = (account, id_number)
         customer_id = self._customers.get(customer_key) or self._ids.object_id(now)
         debtor_id = self._debtors.get(id_number) or self._ids.object_id(now)
         if keep:
             self._customers[customer_key] = customer_id
             self._debtors[id_number] = debtor_id
+        return customer_id, debtor_id
+
+    def _open_cases(self, doc: dict[str, Any], now: datetime, keep: bool) -> list[CaseRecord]:
+        """One new case per debt, for the registration's customer (and debtor)."""
+        creditor = self._accounts.creditor(doc["creditor"])
+        customer_id, debtor_id = self.customer_ids(
+            doc["account"], doc["customer"]["id_number"], now, keep
+        )
         return [
             new_case(
                 ids=self._ids,

@@ -34,12 +34,14 @@ from ._accounts import (
     SandboxCreditor,
     TokenRecord,
 )
+from ._actions import CancellationWriter, CreditingWriter
 from ._api_users import PublicKeyInput, SandboxApiUser
 from ._collections import Cases, Collection, Documents
 from ._errors import to_json_ready
 from ._files import FileRecord, Files
 from ._hateoas import with_self_links
 from ._ids import IdFactory
+from ._invoices import InvoiceWriter
 from ._lifecycle import Lifecycle
 from ._payments import PaymentWriter, payment_body
 from ._query import ListQuery, Paging
@@ -95,10 +97,20 @@ class SandboxState:
         self.registrations = Documents("case--registrations")
         self.cases = Cases()
         self.payments = Documents("creditor--payments")
+        self.creditings = Documents("creditor--creditings")
+        self.cancellations = Documents("creditor--cancellations")
+        self.invoices = Documents("invoice--registrations")
         #: Every collection by name, in the order the home page lists them.
         self.collections: dict[str, Collection] = {
             collection.name: collection
-            for collection in (self.registrations, self.cases, self.payments)
+            for collection in (
+                self.registrations,
+                self.cases,
+                self.payments,
+                self.creditings,
+                self.cancellations,
+                self.invoices,
+            )
         }
         self.lifecycle = Lifecycle(self.ids)
         self.created: Counter[str] = Counter()
@@ -107,6 +119,14 @@ class SandboxState:
             writes, self.registrations, reference_rate=self.reference_rate
         )
         self._payment_writer = PaymentWriter(writes, self.payments)
+        self._crediting_writer = CreditingWriter(writes, self.creditings)
+        self._cancellation_writer = CancellationWriter(writes, self.cancellations)
+        self._invoice_writer = InvoiceWriter(
+            writes,
+            self.invoices,
+            self._registration_writer,
+            reference_rate=self.reference_rate,
+        )
         rate_limit = self.settings.rate_limit
         self.rate_limiter = RateLimiter(*rate_limit) if rate_limit is not None else None
         self.request_log.clear()
@@ -124,7 +144,7 @@ class SandboxState:
             self._init()
 
     def discard(self) -> None:
-        """Forget registrations, cases, payments and files; keep accounts and tokens."""
+        """Forget registrations, cases, creditor actions and files; keep accounts and tokens."""
         with self.lock:
             for collection in self.collections.values():
                 collection.clear()
@@ -266,6 +286,33 @@ class SandboxState:
         with self.caught_up() as now:
             answer = self._payment_writer.pay(account_id, payment, now=now, keep=self.keep_state)
         return self._linked(answer, "creditor--payments")
+
+    def credit(self, account_id: str, body: Any) -> dict[str, Any]:
+        """Validate, store and apply a creditor crediting; returns the response body."""
+        crediting = payment_body(body)
+        with self.caught_up() as now:
+            answer = self._crediting_writer.credit(
+                account_id, crediting, now=now, keep=self.keep_state
+            )
+        return self._linked(answer, "creditor--creditings")
+
+    def cancel(self, account_id: str, body: Any) -> dict[str, Any]:
+        """Validate, store and apply a creditor cancellation; returns the response body."""
+        cancellation = payment_body(body)
+        with self.caught_up() as now:
+            answer = self._cancellation_writer.cancel(
+                account_id, cancellation, now=now, keep=self.keep_state
+            )
+        return self._linked(answer, "creditor--cancellations")
+
+    def register_invoice(self, account_id: str, body: Any) -> dict[str, Any]:
+        """Validate and store an invoice registration and open its case; returns the body."""
+        invoice = payment_body(body)
+        with self.caught_up() as now:
+            answer = self._invoice_writer.register(
+                account_id, invoice, now=now, keep=self.keep_state
+            )
+        return self._linked(answer, "invoice--registrations")
 
     def _linked(self, answer: dict[str, Any], collection: str) -> dict[str, Any]:
         """A write's answer, with Eve's ``_links.self`` when HATEOAS is on."""

@@ -20,7 +20,14 @@ async def test_keep_state_false_answers_but_stores_nothing() -> None:
     assert len({answer["_cases"][0] for answer in answers}) == 200
     assert sandbox.cases() == []
     assert sandbox.registrations() == []
-    assert sandbox.created == {"case--registrations": 200, "cases": 200, "creditor--payments": 0}
+    assert sandbox.created == {
+        "case--registrations": 200,
+        "cases": 200,
+        "creditor--payments": 0,
+        "creditor--creditings": 0,
+        "creditor--cancellations": 0,
+        "invoice--registrations": 0,
+    }
     assert len(sandbox.request_log) == 10
 
 
