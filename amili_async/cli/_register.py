@@ -85,8 +85,9 @@ from attrs import define, field
 from amili_async import AmiliError, RegistrationOutcome
 
 from ._common import SubParsers, UsageError
-from ._connect import Connection, add_connection_arguments, connect, console
+from ._connect import Connection, connect, console
 from ._grouping import Group, Plan, Source, first_pass, groups
+from ._jobs import add_job_arguments, check_job_arguments
 from ._report import ProgressView, Summary, print_summary
 from ._results import ResultLine, ResultsFile
 from ._rows import RowError, format_of
@@ -105,44 +106,15 @@ def register(subparsers: SubParsers) -> None:
         ),
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="a .csv or .jsonl file")
-    parser.add_argument("--journal", type=Path, metavar="PATH", help="SQLite journal to resume")
-    parser.add_argument(
-        "--results", type=Path, metavar="PATH", help="write one JSON line per outcome here"
-    )
-    parser.add_argument(
-        "--concurrency", type=_positive_int, default=10, metavar="N", help="default: 10"
-    )
-    parser.add_argument(
-        "--retry-failed",
-        action="store_true",
-        help="with --journal: send again what failed in an earlier run",
-    )
-    parser.add_argument("--account", help="account id for rows without an 'account' column")
-    parser.add_argument("--creditor", help="creditor id for rows without a 'creditor' column")
-    parser.add_argument(
-        "--format", choices=["csv", "jsonl"], help="file format (default: from the extension)"
-    )
-    parser.add_argument("--plain", action="store_true", help="no progress bar or colours")
-    add_connection_arguments(parser)
+    add_job_arguments(parser)
     parser.set_defaults(handler=_main)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
 
 
 def _main(args: argparse.Namespace) -> int:
     file_format = format_of(args.file, args.format)
     if not args.file.is_file():
         raise UsageError(f"no such file: {args.file}")
-    if args.retry_failed and args.journal is None:
-        raise UsageError("--retry-failed needs --journal (failures are known from it)")
+    check_job_arguments(args)
     return anyio.run(_run, args, file_format)
 
 

@@ -15,12 +15,12 @@ from typing import IO, Any
 import attrs
 from attrs import frozen
 
-from amili_async import OutcomeStatus, RegistrationOutcome, mask_id_number
+from amili_async import ActionOutcome, OutcomeStatus, RegistrationOutcome, mask_id_number
 
 from ._common import error_message
 from ._rows import RowError
 
-__all__ = ["ErrorRecord", "ResultLine", "ResultsFile"]
+__all__ = ["ActionResultLine", "ErrorRecord", "ResultLine", "ResultsFile"]
 
 
 @frozen
@@ -93,6 +93,62 @@ class ResultLine:
         return json.dumps(attrs.asdict(self), ensure_ascii=False)
 
 
+@frozen
+class ActionResultLine:
+    """One line of the results of ``credit``, ``cancel`` or ``invoices register``.
+
+    ``case`` and ``invoice_number`` as the row named them (for an invoice, its
+    case once registered); ``id`` the stored action's; ``status`` its business
+    status (``completed``, ``warning``, ``error``) and ``status_reason_locale``
+    why; ``settled_amount`` what a crediting credited.
+    """
+
+    lines: tuple[int, ...]
+    outcome: str
+    from_journal: bool = False
+    case: str | None = None
+    invoice_number: str | None = None
+    id: str | None = None
+    status: str | None = None
+    status_reason_locale: str | None = None
+    settled_amount: str | None = None
+    error: ErrorRecord | None = None
+
+    @classmethod
+    def of_outcome(cls, outcome: ActionOutcome[Any], lines: tuple[int, ...]) -> ActionResultLine:
+        """The line of an action the job reported on, sent from the row at ``lines``."""
+        item: Mapping[str, Any] = outcome.item if isinstance(outcome.item, Mapping) else {}
+        result = outcome.result
+        case = getattr(result, "case", None) or item.get("case")
+        settled = getattr(result, "settled_amount", None)
+        status = getattr(result, "status", None)
+        return cls(
+            lines=lines,
+            outcome=outcome.status.value,
+            from_journal=outcome.from_journal,
+            case=str(case) if case is not None else None,
+            invoice_number=item.get("invoice_number"),
+            id=outcome.result_id,
+            status=str(status) if status is not None else None,
+            status_reason_locale=getattr(result, "status_reason_locale", None),
+            settled_amount=str(settled) if settled is not None else None,
+            error=ErrorRecord.of(outcome.error) if outcome.error is not None else None,
+        )
+
+    @classmethod
+    def of_unreadable(cls, row_error: RowError) -> ActionResultLine:
+        """The line of a row that could not be read: failed, and never sent."""
+        return cls(
+            lines=(row_error.line,),
+            outcome=OutcomeStatus.FAILED.value,
+            error=ErrorRecord(type="RowError", message=row_error.reason),
+        )
+
+    def render(self) -> str:
+        """The JSON line (without its newline)."""
+        return json.dumps(attrs.asdict(self), ensure_ascii=False)
+
+
 class ResultsFile:
     """The ``--results`` file, written line by line; with no path, lines go nowhere."""
 
@@ -110,7 +166,7 @@ class ResultsFile:
         if self._handle is not None:
             self._handle.close()
 
-    def write(self, line: ResultLine) -> None:
+    def write(self, line: ResultLine | ActionResultLine) -> None:
         """Add one line."""
         if self._handle is not None:
             self._handle.write(line.render() + "\n")
