@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from attrs import define, field, frozen
+from attrs import frozen
 
 from amili_async import ActionOutcome, AmiliClient, BulkJob
 
 from ._common import UsageError
 from ._connect import Connection, add_connection_arguments, console
 from ._report import ProgressView, Summary, Wording, print_summary
-from ._results import ActionResultLine, ResultsFile
+from ._results import ActionResultLine, Recorder, ResultsFile
 from ._rows import Row, RowError, format_of, read_rows
 
 __all__ = ["ActionCommand", "add_job_arguments", "positive_int", "row_source", "run_job"]
@@ -109,7 +109,7 @@ async def run_job(
         ResultsFile(args.results) as results,
         ProgressView(err, args.plain, total, verb=command.verb) as view,
     ):
-        recorder = _Recorder(summary, results)
+        recorder = _Recorder(summary, results, ActionResultLine)
         job: BulkJob[ActionOutcome[Any]] = command.service(connection.client).create_many(
             recorder.bodies(rows, lambda row: command.body(row, account, creditor)),
             concurrency=args.concurrency,
@@ -136,14 +136,8 @@ def run(main: Callable[[argparse.Namespace], Any], args: argparse.Namespace) -> 
     return status
 
 
-@define
-class _Recorder:
-    """Records each outcome, with the line it was read from, in the summary and the results."""
-
-    summary: Summary
-    results: ResultsFile
-    lines_of: dict[int, tuple[int, ...]] = field(factory=dict)
-    unreadable: list[RowError] = field(factory=list)
+class _Recorder(Recorder):
+    """Records each action's outcome with the line of its row."""
 
     def bodies(
         self, rows: Iterable[Row], body: Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -157,17 +151,3 @@ class _Recorder:
             self.lines_of[index] = (line,) if line else ()
             index += 1
             yield body(row)
-
-    def record(self, outcome: ActionOutcome[Any]) -> None:
-        """Record one outcome, then the rows found unreadable meanwhile."""
-        lines = self.lines_of.pop(outcome.index, ())
-        self.summary.add(outcome, lines)
-        self.results.write(ActionResultLine.of_outcome(outcome, lines))
-        self.record_unreadable()
-
-    def record_unreadable(self) -> None:
-        """Record the unreadable rows met so far, in file order."""
-        while self.unreadable:
-            row_error = self.unreadable.pop(0)
-            self.summary.add_unreadable(row_error)
-            self.results.write(ActionResultLine.of_unreadable(row_error))

@@ -80,17 +80,16 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from attrs import define, field
 
-from amili_async import AmiliError, RegistrationOutcome
+from amili_async import AmiliError
 
 from ._common import SubParsers, UsageError
 from ._connect import Connection, connect, console
 from ._grouping import Group, Plan, Source, first_pass, groups
 from ._jobs import add_job_arguments, check_job_arguments
 from ._report import ProgressView, Summary, print_summary
-from ._results import ResultLine, ResultsFile
-from ._rows import RowError, format_of
+from ._results import Recorder, ResultLine, ResultsFile
+from ._rows import format_of
 
 __all__ = ["register"]
 
@@ -142,7 +141,8 @@ async def _register(args: argparse.Namespace, file_format: str, connection: Conn
             ResultsFile(args.results) as results,
             ProgressView(err, args.plain, plan.registrations) as view,
         ):
-            await _send(args, connection, source, plan, _Recorder(summary, results), view)
+            recorder = _Recorder(summary, results, ResultLine)
+            await _send(args, connection, source, plan, recorder, view)
     except AmiliError as error:  # pragma: no cover - the job turns API errors into outcomes
         err.print(f"amili-async register: {error}", markup=False)
         return 1
@@ -174,33 +174,11 @@ async def _send(
     recorder.record_unreadable()
 
 
-@define
-class _Recorder:
-    """Records each outcome, with the lines it was read from, in the summary and the results."""
-
-    summary: Summary
-    results: ResultsFile
-    #: The lines of each registration in flight, by its index in the job.
-    lines_of: dict[int, tuple[int, ...]] = field(factory=dict)
-    #: Rows the second pass could not read, not recorded yet.
-    unreadable: list[RowError] = field(factory=list)
+class _Recorder(Recorder):
+    """Records each registration's outcome with the lines of its customer's rows."""
 
     def registrations(self, groups: Iterable[Group]) -> Iterator[dict[str, Any]]:
         """The job's input: each group's registration, its lines kept until its outcome."""
         for index, group in enumerate(groups):
             self.lines_of[index] = group.lines  # dropped when its outcome arrives
             yield group.registration
-
-    def record(self, outcome: RegistrationOutcome) -> None:
-        """Record one outcome, then the rows found unreadable meanwhile."""
-        lines = self.lines_of.pop(outcome.index, ())
-        self.summary.add(outcome, lines)
-        self.results.write(ResultLine.of_outcome(outcome, lines))
-        self.record_unreadable()
-
-    def record_unreadable(self) -> None:
-        """Record the unreadable rows met so far, in file order."""
-        while self.unreadable:
-            row_error = self.unreadable.pop(0)
-            self.summary.add_unreadable(row_error)
-            self.results.write(ResultLine.of_unreadable(row_error))

@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import IO, Any
 
 import attrs
-from attrs import frozen
+from attrs import define, field, frozen
 
 from amili_async import ActionOutcome, OutcomeStatus, RegistrationOutcome, mask_id_number
 
 from ._common import error_message
+from ._report import Summary
 from ._rows import RowError
 
-__all__ = ["ActionResultLine", "ErrorRecord", "ResultLine", "ResultsFile"]
+__all__ = ["ActionResultLine", "ErrorRecord", "Recorder", "ResultLine", "ResultsFile"]
 
 
 @frozen
@@ -42,8 +43,27 @@ class ErrorRecord:
         )
 
 
+class _Line:
+    """What every results line can do: be a row that could not be read, and be written."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of_unreadable(cls, row_error: RowError) -> Any:
+        """The line of a row that could not be read: failed, and never sent."""
+        return cls(  # type: ignore[call-arg]
+            lines=(row_error.line,),
+            outcome=OutcomeStatus.FAILED.value,
+            error=ErrorRecord(type="RowError", message=row_error.reason),
+        )
+
+    def render(self) -> str:
+        """The JSON line (without its newline)."""
+        return json.dumps(attrs.asdict(self), ensure_ascii=False)  # type: ignore[arg-type]
+
+
 @frozen
-class ResultLine:
+class ResultLine(_Line):
     """One line of the results file: the fields are its keys, in order."""
 
     lines: tuple[int, ...]
@@ -79,22 +99,9 @@ class ResultLine:
             error=ErrorRecord.of(outcome.error) if outcome.error is not None else None,
         )
 
-    @classmethod
-    def of_unreadable(cls, row_error: RowError) -> ResultLine:
-        """The line of a row that could not be read: failed, and never sent."""
-        return cls(
-            lines=(row_error.line,),
-            outcome=OutcomeStatus.FAILED.value,
-            error=ErrorRecord(type="RowError", message=row_error.reason),
-        )
-
-    def render(self) -> str:
-        """The JSON line (without its newline)."""
-        return json.dumps(attrs.asdict(self), ensure_ascii=False)
-
 
 @frozen
-class ActionResultLine:
+class ActionResultLine(_Line):
     """One line of the results of ``credit``, ``cancel`` or ``invoices register``.
 
     ``case`` and ``invoice_number`` as the row named them (for an invoice, its
@@ -135,19 +142,6 @@ class ActionResultLine:
             error=ErrorRecord.of(outcome.error) if outcome.error is not None else None,
         )
 
-    @classmethod
-    def of_unreadable(cls, row_error: RowError) -> ActionResultLine:
-        """The line of a row that could not be read: failed, and never sent."""
-        return cls(
-            lines=(row_error.line,),
-            outcome=OutcomeStatus.FAILED.value,
-            error=ErrorRecord(type="RowError", message=row_error.reason),
-        )
-
-    def render(self) -> str:
-        """The JSON line (without its newline)."""
-        return json.dumps(attrs.asdict(self), ensure_ascii=False)
-
 
 class ResultsFile:
     """The ``--results`` file, written line by line; with no path, lines go nowhere."""
@@ -170,3 +164,35 @@ class ResultsFile:
         """Add one line."""
         if self._handle is not None:
             self._handle.write(line.render() + "\n")
+
+
+@define
+class Recorder:
+    """Records each outcome, with the lines it was read from, in the summary and the results.
+
+    ``line_type`` is the results file's schema (its ``of_outcome`` makes an
+    outcome's line); rows the job's input found unreadable are queued in
+    ``unreadable`` and recorded in file order.
+    """
+
+    summary: Summary
+    results: ResultsFile
+    line_type: type[ResultLine] | type[ActionResultLine]
+    #: The lines of each item in flight, by its index in the job.
+    lines_of: dict[int, tuple[int, ...]] = field(factory=dict)
+    #: Rows that could not be read, not recorded yet.
+    unreadable: list[RowError] = field(factory=list)
+
+    def record(self, outcome: Any) -> None:
+        """Record one outcome, then the rows found unreadable meanwhile."""
+        lines = self.lines_of.pop(outcome.index, ())
+        self.summary.add(outcome, lines)
+        self.results.write(self.line_type.of_outcome(outcome, lines))
+        self.record_unreadable()
+
+    def record_unreadable(self) -> None:
+        """Record the unreadable rows met so far, in file order."""
+        while self.unreadable:
+            row_error = self.unreadable.pop(0)
+            self.summary.add_unreadable(row_error)
+            self.results.write(self.line_type.of_unreadable(row_error))

@@ -64,16 +64,7 @@ class InvoiceWriter(Writer):
     ) -> dict[str, Any]:
         """Check and store one invoice registration and open its case. Raises ``ApiError``."""
         issues = validate_invoice_registration(body)
-        self._accounts.check_account(account_id, body, issues)
-        creditor = self._accounts.check_creditor(body, issues)
-        currency = body.get("currency")
-        if (
-            creditor is not None
-            and "currency" not in issues
-            and currency not in creditor.currencies
-        ):
-            allowed = ", ".join(creditor.currencies)
-            issues["currency"] = f"unallowed value {currency} (this creditor invoices in {allowed})"
+        self.check_scope(account_id, body, issues)
         if issues:
             raise ApiError(422, insertion_failure(1), issues=issues)
         doc: dict[str, Any] = copy.deepcopy(dict(body))

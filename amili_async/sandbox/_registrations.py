@@ -92,16 +92,7 @@ class RegistrationWriter(Writer):
 
     def _issues(self, account_id: str, doc: Mapping[str, Any]) -> Issues:
         issues = validate_registration(doc)
-        self._accounts.check_account(account_id, doc, issues)
-        creditor = self._accounts.check_creditor(doc, issues)
-        currency = doc.get("currency")
-        if (
-            creditor is not None
-            and "currency" not in issues
-            and currency not in creditor.currencies
-        ):
-            allowed = ", ".join(creditor.currencies)
-            issues["currency"] = f"unallowed value {currency} (this creditor registers {allowed})"
+        self.check_scope(account_id, doc, issues)
         return issues
 
     def _create(self, body: Mapping[str, Any], now: datetime, keep: bool) -> dict[str, Any]:

@@ -155,6 +155,26 @@ class _Checker:
             )
             return None
 
+    def dicts(
+        self,
+        doc: Mapping[str, Any],
+        key: str,
+        check_item: Callable[[_Checker, Mapping[str, Any], str], None],
+    ) -> None:
+        """A required, non-empty list of objects, each checked by ``check_item`` at ``key.N``."""
+        if not self.present(doc, key, key, True):
+            return
+        items = doc[key]
+        if not isinstance(items, list):
+            self.add(key, "must be of list type")
+        elif not items:
+            self.add(key, "min length is 1")
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                check_item(self, item, f"{key}.{index}")
+            else:
+                self.add(f"{key}.{index}", "must be of dict type")
+
     def mapping(
         self, doc: Mapping[str, Any], key: str, path: str, *, required: bool = True
     ) -> Mapping[str, Any] | None:
@@ -241,19 +261,7 @@ def validate_registration(doc: Mapping[str, Any]) -> Issues:
     customer = check.mapping(doc, "customer", "customer")
     if customer is not None:
         _check_customer(check, customer)
-    if check.present(doc, "debts", "debts", True):
-        debts = doc["debts"]
-        if not isinstance(debts, list):
-            check.add("debts", "must be of list type")
-        elif not debts:
-            check.add("debts", "min length is 1")
-        else:
-            for index, debt in enumerate(debts):
-                path = f"debts.{index}"
-                if not isinstance(debt, dict):
-                    check.add(path, "must be of dict type")
-                else:
-                    _check_debt(check, debt, path)
+    check.dicts(doc, "debts", _check_debt)
     return check.issues
 
 
@@ -268,24 +276,29 @@ def _check_customer(check: _Checker, customer: Mapping[str, Any]) -> None:
     )
     check.string(customer, "email", "customer.email", required=False, check=check_email)
     check.string(customer, "customer_number", "customer.customer_number", required=False)
-    country: str | None = None
-    address = check.mapping(customer, "address", "customer.address")
-    if address is not None:
-        check.unknown(address, _ADDRESS_FIELDS, "customer.address.")
-        for key in ("address_line_1", "zip_code", "city"):
-            check.string(address, key, f"customer.address.{key}")
-        for key in ("address_line_2", "care_of"):
-            check.string(address, key, f"customer.address.{key}", required=False)
-        country = check.string(
-            address, "country", "customer.address.country", required=False, check=check_country
-        )
-        if "country" not in address:
-            country = "SE"
+    country = _check_address(check, customer)
     id_number = check.string(customer, "id_number", "customer.id_number")
     if id_number is not None and country == "SE":
         check.add(
             "customer.id_number", check_swedish_id_number(id_number, is_company=is_company is True)
         )
+
+
+def _check_address(check: _Checker, customer: Mapping[str, Any]) -> str | None:
+    """Check ``customer.address``; its country (``SE`` when left out, ``None`` when bad)."""
+    address = check.mapping(customer, "address", "customer.address")
+    if address is None:
+        return None
+    check.unknown(address, _ADDRESS_FIELDS, "customer.address.")
+    for key in ("address_line_1", "zip_code", "city"):
+        check.string(address, key, f"customer.address.{key}")
+    for key in ("address_line_2", "care_of"):
+        check.string(address, key, f"customer.address.{key}", required=False)
+    if "country" not in address:
+        return "SE"
+    return check.string(
+        address, "country", "customer.address.country", required=False, check=check_country
+    )
 
 
 def _check_debt(check: _Checker, debt: Mapping[str, Any], path: str) -> None:
@@ -455,17 +468,7 @@ def validate_invoice_registration(doc: Mapping[str, Any]) -> Issues:
     customer = check.mapping(doc, "customer", "customer")
     if customer is not None:
         _check_invoice_customer(check, customer)
-    if check.present(doc, "matrix", "matrix", True):
-        rows = doc["matrix"]
-        if not isinstance(rows, list):
-            check.add("matrix", "must be of list type")
-        elif not rows:
-            check.add("matrix", "min length is 1")
-        for index, row in enumerate(rows if isinstance(rows, list) else []):
-            if isinstance(row, dict):
-                _check_row(check, row, f"matrix.{index}")
-            else:
-                check.add(f"matrix.{index}", "must be of dict type")
+    check.dicts(doc, "matrix", _check_row)
     return check.issues
 
 
@@ -480,18 +483,7 @@ def _check_invoice_customer(check: _Checker, customer: Mapping[str, Any]) -> Non
     is_company, is_foreign = flags[1] is True, flags[2] is True
     for key in ("customer_number", "mobile_number", "email"):
         check.string(customer, key, f"customer.{key}", required=False)
-    address = check.mapping(customer, "address", "customer.address")
-    country = "SE"
-    if address is not None:
-        check.unknown(address, _ADDRESS_FIELDS, "customer.address.")
-        for key in ("address_line_1", "zip_code", "city"):
-            check.string(address, key, f"customer.address.{key}")
-        country = (
-            check.string(
-                address, "country", "customer.address.country", required=False, check=check_country
-            )
-            or "SE"
-        )
+    country = _check_address(check, customer)
     id_number = check.string(customer, "id_number", "customer.id_number", required=not is_foreign)
     if id_number is not None and country == "SE" and not is_foreign:
         check.add("customer.id_number", check_swedish_id_number(id_number, is_company=is_company))

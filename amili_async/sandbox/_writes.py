@@ -45,6 +45,22 @@ class Writer:
         self._lifecycle = context.lifecycle
         self._created = context.created
 
+    def check_scope(
+        self, account_id: str, doc: Mapping[str, Any], issues: Issues
+    ) -> SandboxCreditor | None:
+        """Check ``doc``'s account and creditor, and that the creditor takes its currency."""
+        self._accounts.check_account(account_id, doc, issues)
+        creditor = self._accounts.check_creditor(doc, issues)
+        currency = doc.get("currency")
+        if (
+            creditor is not None
+            and "currency" not in issues
+            and currency not in creditor.currencies
+        ):
+            allowed = ", ".join(creditor.currencies)
+            issues["currency"] = f"unallowed value {currency} (this creditor registers {allowed})"
+        return creditor
+
     def case_of(
         self, body: Mapping[str, Any], creditor: SandboxCreditor, issues: Issues
     ) -> CaseRecord | None:
