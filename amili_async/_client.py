@@ -21,11 +21,14 @@ from .services import (
     Accounts,
     CaseRegistrations,
     Cases,
+    CreditorCancellations,
+    CreditorCreditings,
     CreditorPayments,
     Creditors,
     Customers,
     FinancePayouts,
     FinancePayoutSpecifications,
+    InvoiceRegistrations,
     Media,
 )
 
@@ -91,6 +94,9 @@ class AmiliClient:
     creditors: Creditors
     finance_payouts: FinancePayouts
     finance_payout_specifications: FinancePayoutSpecifications
+    creditor_creditings: CreditorCreditings
+    creditor_cancellations: CreditorCancellations
+    invoice_registrations: InvoiceRegistrations
 
     def __init__(
         self,
@@ -155,6 +161,9 @@ class AmiliClient:
         self.creditors = Creditors(self)
         self.finance_payouts = FinancePayouts(self)
         self.finance_payout_specifications = FinancePayoutSpecifications(self)
+        self.creditor_creditings = CreditorCreditings(self)
+        self.creditor_cancellations = CreditorCancellations(self)
+        self.invoice_registrations = InvoiceRegistrations(self)
 
     @property
     def base_url(self) -> str:

@@ -1,4 +1,4 @@
-"""The journal of a bulk registration job: one SQLite file, so that a rerun sends nothing twice.
+"""The journal of a bulk job: one SQLite file, so that a rerun sends nothing twice.
 
 Every item of a job is keyed by a stable identity, not by its position: the
 account, the creditor and the sorted invoice numbers of the registration
@@ -14,6 +14,11 @@ the registration up (``case_registrations.find``) before sending it again.
 A second table claims each (account, creditor, invoice number) for one key,
 so a later run whose input regroups the same invoices differently is refused
 instead of registering those debts a second time.
+
+The bulk creditor actions (creditings, cancellations, invoice registrations)
+use the same file format with their own keys (:meth:`Journal.claim_key`,
+:meth:`Journal.mark_recorded`): the state machine is the same, and the stored
+id is the action's.
 
 SQLite runs in WAL mode with ``synchronous=NORMAL``: each state change is
 committed before the job moves on, which survives the process crashing or
@@ -235,6 +240,13 @@ class Journal:
         invoices = sorted(registration.invoice_numbers)
         return await self._run(self._claim, key, scope, invoices, index)  # type: ignore[no-any-return]
 
+    async def claim_key(self, key: str, index: int) -> Claim:
+        """Like :meth:`claim` for an item known by ``key`` alone (a crediting, a cancellation).
+
+        A new key is stored as ``pending``; the entry an earlier run left is returned.
+        """
+        return await self._run(self._claim, key, "", (), index)  # type: ignore[no-any-return]
+
     def _claim(self, key: str, scope: str, invoices: Sequence[str], index: int) -> Claim:
         db = self._conn()
         with db:
@@ -286,6 +298,18 @@ class Journal:
                 self._now(),
                 key,
             ),
+        )
+
+    async def mark_recorded(self, key: str, record_id: str) -> None:
+        """The item (a crediting, a cancellation, an invoice) is stored; keep its id.
+
+        :attr:`JournalEntry.registration_id` then holds that id.
+        """
+        await self._run(
+            self._update,
+            "UPDATE items SET state = ?, registration_id = ?, error_type = NULL, error = NULL, "
+            "updated_at = ? WHERE key = ?",
+            (JournalState.CREATED.value, record_id, self._now(), key),
         )
 
     async def mark_failed(self, key: str, error: BaseException) -> None:

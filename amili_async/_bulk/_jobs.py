@@ -42,6 +42,7 @@ from collections.abc import (
     Sized,
 )
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from os import PathLike
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -49,6 +50,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectSendStream
 from attrs import define, field, frozen
 
+from .._journal import Journal
 from ..errors import ConfigurationError
 from ._results import OutcomeStatus
 
@@ -63,6 +65,7 @@ __all__ = [
     "ProgressTracker",
     "check_concurrency",
     "fan_out",
+    "opened_journal",
     "total_of",
 ]
 
@@ -341,3 +344,20 @@ async def _close(iterator: AsyncIterator[Any]) -> None:
     if close is not None:
         with anyio.CancelScope(shield=True):
             await close()
+
+
+@asynccontextmanager
+async def opened_journal(
+    journal: Journal | str | PathLike[str] | None, clock: Clock
+) -> AsyncIterator[Journal | None]:
+    """The journal of ``journal=``: none, the caller's journal, or a file opened and closed here."""
+    if journal is None or isinstance(journal, Journal):
+        yield journal
+        return
+    owned = Journal(journal, clock=clock)
+    try:
+        await owned.open()
+        yield owned
+    finally:
+        with anyio.CancelScope(shield=True):
+            await owned.aclose()

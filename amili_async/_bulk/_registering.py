@@ -11,8 +11,7 @@ has no journal, so that the steps read the same either way.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -38,6 +37,7 @@ from ._jobs import (
     ProgressTracker,
     check_concurrency,
     fan_out,
+    opened_journal,
     total_of,
 )
 from ._results import OutcomeStatus, RegistrationOutcome
@@ -293,26 +293,6 @@ class _Registrar:
 # -- the job -------------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def _opened(
-    journal: Journal | str | PathLike[str] | None, clock: Clock
-) -> AsyncIterator[_Ledger]:
-    """The ledger for ``journal=``: none, the caller's journal, or a file opened and closed here."""
-    if journal is None:
-        yield _NoLedger()
-        return
-    if isinstance(journal, Journal):
-        yield _JournalLedger(journal)
-        return
-    owned = Journal(journal, clock=clock)
-    try:
-        await owned.open()
-        yield _JournalLedger(owned)
-    finally:
-        with anyio.CancelScope(shield=True):
-            await owned.aclose()
-
-
 def create_many(
     api: RegistrationCalls,
     items: Items[NewCaseRegistration | Mapping[str, Any]],
@@ -332,7 +312,8 @@ def create_many(
     async def body(
         send: MemoryObjectSendStream[RegistrationOutcome], tracker: ProgressTracker
     ) -> None:
-        async with _opened(journal, clock) as ledger:
+        async with opened_journal(journal, clock) as opened:
+            ledger = _JournalLedger(opened) if opened is not None else _NoLedger()
             registrar = _Registrar(
                 api, ledger=ledger, retry_failed=retry_failed, lookup_first=lookup_first
             )

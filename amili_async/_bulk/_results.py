@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from attrs import field, frozen
 
@@ -12,6 +12,7 @@ from ..models.case_registration import CaseRegistration
 
 __all__ = [
     "WATCHED_FIELDS",
+    "ActionOutcome",
     "CaseResult",
     "CaseUpdate",
     "OutcomeStatus",
@@ -59,6 +60,40 @@ class RegistrationOutcome:
     @property
     def ok(self) -> bool:
         """Whether the registration is stored (created now or earlier)."""
+        return self.status is not OutcomeStatus.FAILED
+
+
+R = TypeVar("R")
+
+
+@frozen
+class ActionOutcome(Generic[R]):
+    """The result for one input item of a bulk creditor action.
+
+    What ``create_many`` of ``creditor_creditings``, ``creditor_cancellations``
+    and ``invoice_registrations`` yields: ``index`` and ``item`` as in
+    :class:`RegistrationOutcome`; ``status`` ``created`` (sent now),
+    ``already_registered`` (stored already: found after a lost answer, by a
+    lookup, or recorded by an earlier run of the same journal) or ``failed``
+    (``error`` says why). ``result`` is what the API answered or the lookup
+    found (``None`` when it comes from the journal, which keeps only
+    ``result_id``). ``key`` is the item's stable identity in the journal.
+    A crediting whose ``result`` has a ``warning`` status is still ``created``:
+    check ``result.needs_attention``.
+    """
+
+    index: int
+    item: Any = field(repr=False)
+    status: OutcomeStatus
+    result: R | None = None
+    result_id: str | None = None
+    error: Exception | None = None
+    key: str | None = None
+    from_journal: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the action is stored (now or earlier)."""
         return self.status is not OutcomeStatus.FAILED
 
 

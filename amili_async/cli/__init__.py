@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from amili_async import __version__
 
-from . import _cases, _demo, _register, _sandbox_cmd, _status, _watch
+from . import _actions, _cases, _demo, _invoices, _register, _sandbox_cmd, _status, _watch
 from ._common import SubParsers, UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -25,6 +25,9 @@ COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _sandbox_cmd.register,
     _demo.register,
     _register.register,
+    _actions.register_credit,
+    _actions.register_cancel,
+    _invoices.register,
     _status.register,
     _watch.register,
     _cases.register,

@@ -1,4 +1,8 @@
-"""The columns of ``register``'s file: one customer's rows become one registration body.
+"""The columns of the files the commands read: each row (or group of rows) becomes a body.
+
+``register``: one customer's rows become one registration; ``credit`` and
+``cancel``: one row, one crediting or cancellation; ``invoices register``: one
+row, one invoice (or a JSON line that is already an invoice body).
 
 Values are converted only where the file's spelling differs from the API's
 (``2025-07-07``, a decimal comma, ``yes``/``no``); anything that does not
@@ -9,13 +13,13 @@ problem with the field it belongs to.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from amili_async import compact_id_number
 
-__all__ = ["column", "registration"]
+__all__ = ["cancellation", "column", "crediting", "invoice", "registration"]
 
 _TRUE = {"true", "yes", "y", "1", "ja", "t"}
 _FALSE = {"false", "no", "n", "0", "nej", "f"}
@@ -121,3 +125,107 @@ def _flag(value: Any, id_number: str) -> Any:
     if text in _FALSE:
         return False
     return value
+
+
+def _case_target(row: Mapping[str, Any], creditor: str | None) -> dict[str, Any]:
+    """``creditor`` and the case: by ``case`` id, else by ``invoice_number``."""
+    target: dict[str, Any] = {"creditor": column(row, "creditor") or creditor or ""}
+    for key in ("case", "invoice_number"):
+        if row.get(key) is not None:
+            target[key] = str(column(row, key))
+    return target
+
+
+def crediting(row: Mapping[str, Any], account: str | None, creditor: str | None) -> dict[str, Any]:
+    """The crediting of one ``credit`` row."""
+    body = {
+        "account": column(row, "account") or account or "",
+        **_case_target(row, creditor),
+        "amount": _amount(row.get("amount")),
+        "currency": column(row, "currency") or "SEK",
+        "creditor_reference": column(row, "creditor_reference"),
+        "credit_invoice": column(row, "credit_invoice"),
+        "client_registration_date": _date(column(row, "client_registration_date")),
+    }
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def cancellation(row: Mapping[str, Any], creditor: str | None) -> dict[str, Any]:
+    """The cancellation of one ``cancel`` row."""
+    return _case_target(row, creditor)
+
+
+def invoice(row: Mapping[str, Any], account: str | None, creditor: str | None) -> dict[str, Any]:
+    """The invoice of one ``invoices register`` row (a JSON line with ``matrix`` is the body)."""
+    scope = {
+        "account": column(row, "account") or account or "",
+        "creditor": column(row, "creditor") or creditor or "",
+    }
+    if isinstance(row.get("matrix"), list):
+        body = {**scope, **row}
+        for key in ("invoice_date", "invoice_delivery_date", "invoice_due_date"):
+            if key in body:
+                body[key] = _date(body[key])
+        return body
+    invoice_date = _date(column(row, "invoice_date"))
+    due = _date(column(row, "due_date"))
+    days = _whole(row.get("due_days"), 30)
+    if due is None and isinstance(invoice_date, datetime) and isinstance(days, int):
+        due = invoice_date + timedelta(days=days)
+    body = {
+        **scope,
+        "customer": _invoice_customer(row),
+        "invoice_type": "invoice",
+        "invoice_number": column(row, "invoice_number"),
+        "invoice_date": invoice_date,
+        "invoice_due_date": due,
+        "debt_description": column(row, "debt_description"),
+        "currency": column(row, "currency") or "SEK",
+        "matrix": [_invoice_row(row)],
+    }
+    for optional in _INVOICE_OPTIONAL:
+        if row.get(optional) is not None:
+            body[optional] = column(row, optional)
+    return {key: value for key, value in body.items() if value is not None}
+
+
+_INVOICE_OPTIONAL = (
+    "reference_number",
+    "payout_reference",
+    "invoice_headline",
+    "invoice_body_text",
+    "your_contact",
+    "your_reference",
+    "our_reference",
+)
+
+
+def _invoice_customer(row: Mapping[str, Any]) -> dict[str, Any]:
+    customer = _customer(row)
+    is_company = customer.pop("is_company", False)
+    kind = str(column(row, "customer_type") or ("company" if is_company is True else "person"))
+    for flag in ("person", "company", "foreign"):
+        customer[f"is_{flag}"] = kind.lower() == flag
+    if kind.lower() == "foreign" and not customer.get("id_number"):
+        customer.pop("id_number", None)
+    if row.get("customer_number") is not None:
+        customer["customer_number"] = str(column(row, "customer_number"))
+    return customer
+
+
+def _invoice_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    price = _amount(row.get("unit_price"))
+    units = _amount(row.get("number_of_units"))
+    total = _amount(row.get("total_price_excluding_vat"))
+    if total is None and isinstance(price, Decimal):
+        count = units if isinstance(units, Decimal) else Decimal(1)
+        total = (price * count).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    vat = column(row, "unit_vat_percent") or "25%"
+    body = {
+        "article_description": column(row, "article_description"),
+        "unit_price": price,
+        "number_of_units": units,
+        "total_price_excluding_vat": total,
+        "unit_vat_percent": vat if str(vat).endswith("%") else f"{vat}%",
+    }
+    return {key: value for key, value in body.items() if value is not None}

@@ -80,16 +80,16 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from attrs import define, field
 
-from amili_async import AmiliError, RegistrationOutcome
+from amili_async import AmiliError
 
-from ._common import SubParsers, UsageError, positive_int
-from ._connect import Connection, add_connection_arguments, connect, console
+from ._common import SubParsers, UsageError
+from ._connect import Connection, connect, console
 from ._grouping import Group, Plan, Source, first_pass, groups
+from ._jobs import add_job_arguments, check_job_arguments
 from ._report import ProgressView, Summary, print_summary
-from ._results import ResultLine, ResultsFile
-from ._rows import RowError, format_of
+from ._results import Recorder, ResultLine, ResultsFile
+from ._rows import format_of
 
 __all__ = ["register"]
 
@@ -105,25 +105,7 @@ def register(subparsers: SubParsers) -> None:
         ),
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="a .csv or .jsonl file")
-    parser.add_argument("--journal", type=Path, metavar="PATH", help="SQLite journal to resume")
-    parser.add_argument(
-        "--results", type=Path, metavar="PATH", help="write one JSON line per outcome here"
-    )
-    parser.add_argument(
-        "--concurrency", type=positive_int, default=10, metavar="N", help="default: 10"
-    )
-    parser.add_argument(
-        "--retry-failed",
-        action="store_true",
-        help="with --journal: send again what failed in an earlier run",
-    )
-    parser.add_argument("--account", help="account id for rows without an 'account' column")
-    parser.add_argument("--creditor", help="creditor id for rows without a 'creditor' column")
-    parser.add_argument(
-        "--format", choices=["csv", "jsonl"], help="file format (default: from the extension)"
-    )
-    parser.add_argument("--plain", action="store_true", help="no progress bar or colours")
-    add_connection_arguments(parser)
+    add_job_arguments(parser)
     parser.set_defaults(handler=_main)
 
 
@@ -131,8 +113,7 @@ def _main(args: argparse.Namespace) -> int:
     file_format = format_of(args.file, args.format)
     if not args.file.is_file():
         raise UsageError(f"no such file: {args.file}")
-    if args.retry_failed and args.journal is None:
-        raise UsageError("--retry-failed needs --journal (failures are known from it)")
+    check_job_arguments(args)
     return anyio.run(_run, args, file_format)
 
 
@@ -160,7 +141,8 @@ async def _register(args: argparse.Namespace, file_format: str, connection: Conn
             ResultsFile(args.results) as results,
             ProgressView(err, args.plain, plan.registrations) as view,
         ):
-            await _send(args, connection, source, plan, _Recorder(summary, results), view)
+            recorder = _Recorder(summary, results, ResultLine)
+            await _send(args, connection, source, plan, recorder, view)
     except AmiliError as error:  # pragma: no cover - the job turns API errors into outcomes
         err.print(f"amili-async register: {error}", markup=False)
         return 1
@@ -192,33 +174,11 @@ async def _send(
     recorder.record_unreadable()
 
 
-@define
-class _Recorder:
-    """Records each outcome, with the lines it was read from, in the summary and the results."""
-
-    summary: Summary
-    results: ResultsFile
-    #: The lines of each registration in flight, by its index in the job.
-    lines_of: dict[int, tuple[int, ...]] = field(factory=dict)
-    #: Rows the second pass could not read, not recorded yet.
-    unreadable: list[RowError] = field(factory=list)
+class _Recorder(Recorder):
+    """Records each registration's outcome with the lines of its customer's rows."""
 
     def registrations(self, groups: Iterable[Group]) -> Iterator[dict[str, Any]]:
         """The job's input: each group's registration, its lines kept until its outcome."""
         for index, group in enumerate(groups):
             self.lines_of[index] = group.lines  # dropped when its outcome arrives
             yield group.registration
-
-    def record(self, outcome: RegistrationOutcome) -> None:
-        """Record one outcome, then the rows found unreadable meanwhile."""
-        lines = self.lines_of.pop(outcome.index, ())
-        self.summary.add(outcome, lines)
-        self.results.write(ResultLine.of_outcome(outcome, lines))
-        self.record_unreadable()
-
-    def record_unreadable(self) -> None:
-        """Record the unreadable rows met so far, in file order."""
-        while self.unreadable:
-            row_error = self.unreadable.pop(0)
-            self.summary.add_unreadable(row_error)
-            self.results.write(ResultLine.of_unreadable(row_error))

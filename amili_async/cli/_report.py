@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
 
-from amili_async import BulkProgress, OutcomeStatus, RegistrationOutcome, RequestValidationError
+from amili_async import (
+    ActionOutcome,
+    BulkProgress,
+    OutcomeStatus,
+    RegistrationOutcome,
+    RequestValidationError,
+    UnprocessableEntityError,
+)
 
 from ._common import error_message
 from ._rows import RowError
@@ -18,7 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-__all__ = ["ProgressView", "Summary", "print_summary"]
+__all__ = ["REGISTRATIONS", "ProgressView", "Summary", "Wording", "print_summary"]
 
 #: Problems printed in the summary; the results file has them all.
 _MOST_PROBLEMS = 50
@@ -36,8 +43,8 @@ class Summary:
     unreadable: int = 0
     failures: list[str] = field(factory=list)
 
-    def add(self, outcome: RegistrationOutcome, lines: Sequence[int]) -> None:
-        """Count a registration sent from the rows at ``lines``."""
+    def add(self, outcome: RegistrationOutcome | ActionOutcome[Any], lines: Sequence[int]) -> None:
+        """Count a registration (or action) sent from the rows at ``lines``."""
         self.registrations += 1
         if outcome.status is OutcomeStatus.CREATED:
             self.created += 1
@@ -58,15 +65,25 @@ def _reasons(lines: Sequence[int], error: BaseException | None) -> list[str]:
     """Human lines ``line 12: debts.0.capital_to_claim: must be greater than 0``."""
     if error is None:
         return []
-    if isinstance(error, RequestValidationError) and error.issues:
-        reasons = []
-        for path, reason in error.issues.items():
-            where = ", ".join(str(number) for number in _issue_lines(lines, path))
-            label = f"{path}: " if path else ""
-            reasons.append(f"line {where}: {label}{reason}")
-        return reasons
-    where = ", ".join(str(number) for number in lines)
-    return [f"line {where}: {type(error).__name__}: {error_message(error)}"]
+    issues = getattr(error, "issues", None)
+    if isinstance(error, RequestValidationError | UnprocessableEntityError) and issues:
+        return [
+            f"{_where(_issue_lines(lines, path))}{path + ': ' if path else ''}{_text(reason)}"
+            for path, reason in issues.items()
+        ]
+    return [f"{_where(lines)}{type(error).__name__}: {error_message(error)}"]
+
+
+def _text(reason: object) -> str:
+    """An issue's reason: one message, or several (a 422's) joined."""
+    if isinstance(reason, tuple | list):
+        return "; ".join(str(part) for part in reason)
+    return str(reason)
+
+
+def _where(lines: Sequence[int]) -> str:
+    """``line 12, 14: `` (nothing for an item that came from no file line)."""
+    return f"line {', '.join(str(number) for number in lines)}: " if lines else ""
 
 
 def _issue_lines(lines: Sequence[int], field_path: str) -> Sequence[int]:
@@ -80,7 +97,9 @@ def _issue_lines(lines: Sequence[int], field_path: str) -> Sequence[int]:
 class ProgressView:
     """A rich progress bar fed from the job's progress callback (plain: nothing drawn)."""
 
-    def __init__(self, console: Console, plain: bool, total: int) -> None:
+    def __init__(
+        self, console: Console, plain: bool, total: int, *, verb: str = "registering"
+    ) -> None:
         self._progress: Any = None
         self._task: Any = None
         if plain:
@@ -94,7 +113,7 @@ class ProgressView:
         )
 
         self._progress = Progress(
-            TextColumn("[bold]registering"),
+            TextColumn(f"[bold]{verb}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn(
@@ -136,8 +155,27 @@ class ProgressView:
         )
 
 
+@define(frozen=True)
+class Wording:
+    """How a summary names what it counts: the title, the items, and the found-stored ones."""
+
+    title: str = "Registration summary"
+    items: str = "registrations"
+    already: str = "already registered"
+
+
+#: The wording of ``register``'s summary.
+REGISTRATIONS = Wording()
+
+
 def print_summary(
-    out: Console, summary: Summary, elapsed: float, *, journal: Path | None, results: Path | None
+    out: Console,
+    summary: Summary,
+    elapsed: float,
+    *,
+    journal: Path | None,
+    results: Path | None,
+    wording: Wording = REGISTRATIONS,
 ) -> None:
     """Print the problems (the first 50) and a table of the counts."""
     if summary.failures:
@@ -147,27 +185,32 @@ def print_summary(
         if len(summary.failures) > _MOST_PROBLEMS:
             more = len(summary.failures) - _MOST_PROBLEMS
             out.print(f"  … and {more} more (see --results)", markup=False)
-    out.print(_summary_table(summary, elapsed, journal=journal, results=results))
+    out.print(_summary_table(summary, elapsed, journal=journal, results=results, wording=wording))
 
 
 def _summary_table(
-    summary: Summary, elapsed: float, *, journal: Path | None, results: Path | None
+    summary: Summary,
+    elapsed: float,
+    *,
+    journal: Path | None,
+    results: Path | None,
+    wording: Wording,
 ) -> Table:
     from rich.table import Table
 
-    table = Table(title="Registration summary", show_header=False)
+    table = Table(title=wording.title, show_header=False)
     table.add_column("what", style="cyan")
     table.add_column("count", justify="right")
-    table.add_row("registrations", str(summary.registrations))
+    table.add_row(wording.items, str(summary.registrations))
     table.add_row("created", str(summary.created))
     already = str(summary.already_registered)
     if summary.from_journal:
         already += f" ({summary.from_journal} from the journal)"
-    table.add_row("already registered", already)
+    table.add_row(wording.already, already)
     table.add_row("failed", str(summary.failed))
     table.add_row("unreadable rows", str(summary.unreadable))
     rate = summary.registrations / elapsed if elapsed > 0 else 0.0
-    table.add_row("time", f"{elapsed:.1f} s ({rate:.1f} registrations/s)")
+    table.add_row("time", f"{elapsed:.1f} s ({rate:.1f} {wording.items}/s)")
     if journal is not None:
         table.add_row("journal", str(journal))
     if results is not None:

@@ -38,7 +38,19 @@ from .case_registration import (
     ReminderFee,
 )
 from .creditor import Creditor, CreditorCaseConfig, NewCreditor
-from .creditor_payment import BusinessStatus, CreditorPayment, NewCreditorPayment, PaymentStatus
+from .creditor_cancellation import (
+    CancellationStatus,
+    CreditorCancellation,
+    NewCreditorCancellation,
+)
+from .creditor_crediting import CreditorCrediting, NewCreditorCrediting
+from .creditor_payment import (
+    BusinessOutcome,
+    BusinessStatus,
+    CreditorPayment,
+    NewCreditorPayment,
+    PaymentStatus,
+)
 from .customer import CustomerRecord
 from .finance_payout import FinancePayout
 from .finance_payout_specification import (
@@ -46,12 +58,22 @@ from .finance_payout_specification import (
     FinanceCategory,
     FinancePayoutSpecification,
 )
+from .invoice_registration import (
+    InvoiceCustomer,
+    InvoiceRegistration,
+    InvoiceRow,
+    InvoiceType,
+    NewInvoiceRegistration,
+    RegisteredInvoiceRow,
+)
 from .media import MediaUpload
 
 __all__ = [
     "Account",
     "Address",
+    "BusinessOutcome",
     "BusinessStatus",
+    "CancellationStatus",
     "Case",
     "CaseDebt",
     "CaseRegistration",
@@ -61,7 +83,9 @@ __all__ = [
     "CloseReason",
     "Closed",
     "Creditor",
+    "CreditorCancellation",
     "CreditorCaseConfig",
+    "CreditorCrediting",
     "CreditorPayment",
     "Customer",
     "CustomerRecord",
@@ -74,11 +98,18 @@ __all__ = [
     "FinancePayoutSpecification",
     "FirstAction",
     "InterestRateSettings",
+    "InvoiceCustomer",
+    "InvoiceRegistration",
+    "InvoiceRow",
+    "InvoiceType",
     "Limitation",
     "MediaUpload",
     "NewCaseRegistration",
     "NewCreditor",
+    "NewCreditorCancellation",
+    "NewCreditorCrediting",
     "NewCreditorPayment",
+    "NewInvoiceRegistration",
     "NextFlowItem",
     "OriginalInvoice",
     "PaymentStatus",
@@ -87,6 +118,7 @@ __all__ = [
     "RegisteredDebt",
     "RegisteredFeesAlreadyClaimed",
     "RegisteredFeesIncludedInCapital",
+    "RegisteredInvoiceRow",
     "RegisteredReminderFee",
     "ReminderFee",
     "ServiceEntry",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -10,7 +12,7 @@ import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
 
 from .._serde import API_NAME, converter
-from .._validation import mask_id_number
+from .._validation import check_currency, check_positive_amount, mask_id_number
 from ..errors import RequestValidationError
 
 T = TypeVar("T")
@@ -123,6 +125,14 @@ class Issues:
         if reason is not None:
             self._issues.setdefault(field, reason)
 
+    def has(self, field: str) -> bool:
+        """Whether a problem was recorded for ``field``."""
+        return field in self._issues
+
+    def any(self) -> bool:
+        """Whether any problem was recorded."""
+        return bool(self._issues)
+
     def raise_if_any(self, model: str) -> None:
         """Raise :class:`RequestValidationError` when anything was recorded."""
         if self._issues:
@@ -134,3 +144,40 @@ class Issues:
             self.add(field, f"must be a string, got {type(value).__name__}")
         elif not value.strip():
             self.add(field, "must not be empty")
+
+    def optional_text(self, field: str, value: object) -> None:
+        """An optional string: ``None``, or a non-blank string."""
+        if value is not None:
+            self.require_text(field, value)
+
+    def require_amount(self, field: str, value: object) -> None:
+        """A ``Decimal`` above zero with at most two decimals."""
+        if not isinstance(value, Decimal):
+            self.add(field, f"must be a Decimal amount, got {type(value).__name__}")
+        else:
+            self.add(field, check_positive_amount(value))
+
+    def require_aware(self, field: str, value: object) -> None:
+        """A timezone-aware ``datetime``."""
+        if not isinstance(value, datetime):
+            self.add(field, f"must be a datetime, got {type(value).__name__}")
+        elif value.tzinfo is None or value.utcoffset() is None:
+            self.add(field, "must be timezone-aware")
+
+    def require_currency(self, field: str, value: object) -> None:
+        """An ISO 4217 currency code (``SEK``)."""
+        self.require_text(field, value)
+        if isinstance(value, str) and value:
+            self.add(field, check_currency(value))
+
+    def case_or_invoice_number(self, case: object, invoice_number: object) -> None:
+        """Exactly one of ``case`` and ``invoice_number``, each a non-blank string when given."""
+        if (case is None) == (invoice_number is None):
+            self.add("case", "give exactly one of 'case' and 'invoice_number'")
+        self.optional_text("case", case)
+        self.optional_text("invoice_number", invoice_number)
+
+    def require_origin(self, value: object) -> None:
+        """``origin``: the only documented value is ``creditor_system``."""
+        if value != "creditor_system":
+            self.add("origin", "must be 'creditor_system'")

@@ -48,6 +48,7 @@ class CaseState(OpenStrEnum):
 class CaseStatus(OpenStrEnum):
     """A case's finer-grained status (``status``)."""
 
+    INVOICE = "invoice"
     INITIALIZING = "initializing"
     INITIALIZED = "initialized"
     REMINDER = "reminder"
@@ -72,9 +73,17 @@ class TransactionOrigin(OpenStrEnum):
 
 
 class CloseReason(OpenStrEnum):
-    """Why a case was closed."""
+    """Why a case was closed.
+
+    Only ``fully_paid_depreciation`` is documented. ``credited`` and
+    ``cancelled`` are the names the sandbox uses for a case closed by a
+    crediting or a cancellation; Amili's own names are not documented (any
+    other value still parses, as a pseudo-member).
+    """
 
     FULLY_PAID_DEPRECIATION = "fully_paid_depreciation"
+    CREDITED = "credited"
+    CANCELLED = "cancelled"
 
 
 @frozen
@@ -145,6 +154,7 @@ class Transaction:
     description_locale_tag: str | None = None
     payment_method: str | None = None
     creditor_payment: str | None = None
+    creditor_crediting: str | None = None
 
 
 @frozen
@@ -219,6 +229,7 @@ class Case:
     reference_number: str | None = None
     agreement_version: str | None = None
     case_registration: str | None = None
+    invoice_registration: str | None = None
     case_settings: CaseSettings | None = None
     debt: CaseDebt | None = None
     state: CaseState | None = None

@@ -15,10 +15,8 @@ from attrs import field, frozen
 
 from .._validation import (
     check_country,
-    check_currency,
     check_e164,
     check_email,
-    check_positive_amount,
     check_swedish_id_number,
     mask_id_number,
 )
@@ -48,20 +46,6 @@ class FirstAction(OpenStrEnum):
 
     REMINDER = "reminder"
     DEBT_COLLECTION = "debt_collection"
-
-
-def _check_amount(issues: Issues, name: str, value: object) -> None:
-    if not isinstance(value, Decimal) or isinstance(value, bool):
-        issues.add(name, f"must be a Decimal amount, got {type(value).__name__}")
-    else:
-        issues.add(name, check_positive_amount(value))
-
-
-def _check_aware(issues: Issues, name: str, value: object) -> None:
-    if not isinstance(value, datetime):
-        issues.add(name, f"must be a datetime, got {type(value).__name__}")
-    elif value.tzinfo is None or value.utcoffset() is None:
-        issues.add(name, "must be timezone-aware")
 
 
 @frozen
@@ -132,7 +116,7 @@ class FeesIncludedInCapital:
 
     def __attrs_post_init__(self) -> None:
         issues = Issues()
-        _check_amount(issues, "invoice_fee", self.invoice_fee)
+        issues.require_amount("invoice_fee", self.invoice_fee)
         issues.raise_if_any("FeesIncludedInCapital")
 
 
@@ -145,8 +129,8 @@ class ReminderFee:
 
     def __attrs_post_init__(self) -> None:
         issues = Issues()
-        _check_amount(issues, "amount", self.amount)
-        _check_aware(issues, "fee_registration_date", self.fee_registration_date)
+        issues.require_amount("amount", self.amount)
+        issues.require_aware("fee_registration_date", self.fee_registration_date)
         issues.raise_if_any("ReminderFee")
 
 
@@ -173,8 +157,8 @@ class Debt:
         issues = Issues()
         issues.require_text("invoice_number", self.invoice_number)
         issues.require_text("debt_description", self.debt_description)
-        _check_aware(issues, "invoice_date", self.invoice_date)
-        _check_amount(issues, "capital_to_claim", self.capital_to_claim)
+        issues.require_aware("invoice_date", self.invoice_date)
+        issues.require_amount("capital_to_claim", self.capital_to_claim)
         days = self.invoice_due_days_after_invoice_date
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             issues.add("invoice_due_days_after_invoice_date", "must be a whole number of days ≥ 0")
@@ -200,9 +184,7 @@ class NewCaseRegistration:
         issues = Issues()
         issues.require_text("account", self.account)
         issues.require_text("creditor", self.creditor)
-        issues.require_text("currency", self.currency)
-        if isinstance(self.currency, str) and self.currency:
-            issues.add("currency", check_currency(self.currency))
+        issues.require_currency("currency", self.currency)
         if not self.debts:
             issues.add("debts", "at least one debt is required")
         seen: set[str] = set()
@@ -238,7 +220,8 @@ class RegisteredCustomer:
     """The customer of a stored registration, as the API answers it.
 
     Read as sent, without the request's rules: the docs' own person example
-    has no ``is_company``, and other records say ``is_person`` instead. No
+    has no ``is_company``, and other records (and invoice registrations) say
+    ``is_person`` or ``is_foreign`` instead. No
     field is required. ``id_number`` is masked in ``repr``.
     """
 
@@ -246,6 +229,7 @@ class RegisteredCustomer:
     id_number: str | None = field(default=None, repr=mask_optional)
     is_company: bool | None = None
     is_person: bool | None = None
+    is_foreign: bool | None = None
     customer_number: str | None = None
     address: RegisteredAddress | None = None
     mobile_number: str | None = None

@@ -7,10 +7,15 @@ from decimal import Decimal
 
 from attrs import frozen
 
-from .._validation import check_currency, check_positive_amount
 from ._base import Issues, OpenStrEnum, api_field
 
-__all__ = ["BusinessStatus", "CreditorPayment", "NewCreditorPayment", "PaymentStatus"]
+__all__ = [
+    "BusinessOutcome",
+    "BusinessStatus",
+    "CreditorPayment",
+    "NewCreditorPayment",
+    "PaymentStatus",
+]
 
 
 class PaymentStatus(OpenStrEnum):
@@ -31,6 +36,33 @@ class BusinessStatus(OpenStrEnum):
     COMPLETED = "completed"
     WARNING = "warning"
     ERROR = "error"
+
+
+class BusinessOutcome:
+    """What a creditor action's answer says beyond ``201 Created``: its business ``status``.
+
+    Mixed into :class:`CreditorPayment`, :class:`~amili_async.CreditorCrediting`
+    and :class:`~amili_async.CreditorCancellation`.
+    """
+
+    __slots__ = ()
+
+    status: BusinessStatus | None
+
+    @property
+    def is_warning(self) -> bool:
+        """Whether the API recorded the action with a warning (see ``status_reason_locale``)."""
+        return self.status == BusinessStatus.WARNING
+
+    @property
+    def is_error(self) -> bool:
+        """Whether the API recorded the action but reports an error: it did not take effect."""
+        return self.status == BusinessStatus.ERROR
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether the business ``status`` is anything but ``completed`` (or absent)."""
+        return self.status is not None and self.status != BusinessStatus.COMPLETED
 
 
 @frozen
@@ -58,30 +90,19 @@ class NewCreditorPayment:
         issues = Issues()
         issues.require_text("account", self.account)
         issues.require_text("creditor", self.creditor)
-        if not isinstance(self.amount, Decimal):
-            issues.add("amount", f"must be a Decimal amount, got {type(self.amount).__name__}")
-        else:
-            issues.add("amount", check_positive_amount(self.amount))
-        if not isinstance(self.bank_transaction_date, datetime):
-            issues.add("bank_transaction_date", "must be a datetime")
-        elif self.bank_transaction_date.tzinfo is None:
-            issues.add("bank_transaction_date", "must be timezone-aware")
-        if (self.case is None) == (self.invoice_number is None):
-            issues.add("case", "give exactly one of 'case' and 'invoice_number'")
-        for name in ("case", "invoice_number", "creditor_payment_reference"):
-            value = getattr(self, name)
-            if value is not None:
-                issues.require_text(name, value)
-        issues.require_text("currency", self.currency)
-        if isinstance(self.currency, str) and self.currency:
-            issues.add("currency", check_currency(self.currency))
-        if self.origin != "creditor_system":
-            issues.add("origin", "must be 'creditor_system'")
+        issues.require_amount("amount", self.amount)
+        issues.require_aware("bank_transaction_date", self.bank_transaction_date)
+        issues.case_or_invoice_number(self.case, self.invoice_number)
+        issues.optional_text("creditor_payment_reference", self.creditor_payment_reference)
+        issues.require_currency("currency", self.currency)
+        issues.require_origin(self.origin)
+        if self.client_registration_date is not None:
+            issues.require_aware("client_registration_date", self.client_registration_date)
         issues.raise_if_any("NewCreditorPayment")
 
 
 @frozen
-class CreditorPayment:
+class CreditorPayment(BusinessOutcome):
     """A stored creditor payment: what ``POST`` answers and ``GET`` reads.
 
     A ``201 Created`` answer means the API recorded the payment, not that all
@@ -121,18 +142,3 @@ class CreditorPayment:
     creditor_payment_reference: str | None = None
     origin: str | None = None
     client_registration_date: datetime | None = None
-
-    @property
-    def is_warning(self) -> bool:
-        """Whether the API recorded the payment with a warning (see ``status_reason_locale``)."""
-        return self.status == BusinessStatus.WARNING
-
-    @property
-    def is_error(self) -> bool:
-        """Whether the API recorded the payment but reports an error: it was not settled."""
-        return self.status == BusinessStatus.ERROR
-
-    @property
-    def needs_attention(self) -> bool:
-        """Whether the business ``status`` is anything but ``completed`` (or absent)."""
-        return self.status is not None and self.status != BusinessStatus.COMPLETED

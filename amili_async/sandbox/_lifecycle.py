@@ -19,6 +19,13 @@ histories read as if Amili had been running all along):
   started, then every 30 days): a debt statement; interest is booked and the
   status becomes ``debt_collection_active``.
 
+A case opened by an invoice registration starts in state and status
+``invoice`` instead, and moves to ``reminder`` at its due date (then to
+``debt_collection`` 14 days later if still unpaid); interest runs from the
+due date. A crediting lowers the capital and closes the case with reason
+``credited`` once none is left; a cancellation closes it with reason
+``cancelled``. Those three behaviours are simulated: the docs leave them open.
+
 Interest is Swedish late-payment interest: the reference rate plus 8
 percentage points a year, simple, on the remaining capital, for whole days
 from ``invoice_date + interest_days_after_invoice_date``; it is booked in whole
@@ -41,6 +48,7 @@ from ._ids import IdFactory
 
 __all__ = [
     "COLLECTION_AFTER",
+    "CREDITING_SETTLED",
     "INITIALIZE_AFTER",
     "LETTER_AFTER",
     "REMINDER_PERIOD",
@@ -51,6 +59,7 @@ __all__ = [
     "capital_style",
     "digest",
     "interest_style",
+    "invoice_case",
     "new_case",
     "stamp",
 ]
@@ -64,6 +73,8 @@ STATEMENT_INTERVAL = timedelta(days=30)
 LATE_PAYMENT_MARGIN = Decimal(8)
 FLOW_CONFIG = "665e138e8dd7c7b8996f2a7e"
 FLOW_CONFIG_NAME = "api.flow_config.default"
+#: The locale tag of a crediting's transaction (simulated: not documented).
+CREDITING_SETTLED = "creditor_crediting.crediting_settled"
 
 _AMOUNT_TYPES = ("capital", "costs", "interest")
 _FLOAT_STYLE_TYPES = frozenset({"interest", "transaction"})
@@ -477,14 +488,84 @@ class Lifecycle:
             )
         _refresh_amounts(record)
         if record.remaining["capital"] <= 0:
-            _close_fully_paid(record, now)
+            _close(record, now, "fully_paid_depreciation")
         record.touch(now)
         return paid
 
+    def apply_crediting(
+        self, record: CaseRecord, crediting: dict[str, Any], now: datetime
+    ) -> Decimal:
+        """Credit capital on an open case; returns what could be credited (simulated).
 
-def _close_fully_paid(record: CaseRecord, now: datetime) -> None:
-    """Write off what interest and costs remain, and close the case."""
-    for kind in ("costs", "interest"):
+        Interest up to now is booked first. The crediting lowers the remaining
+        capital, at most to zero, as a negative capital transaction
+        (``creditor_crediting.crediting_settled``, with ``creditor_crediting``
+        naming it). When no capital remains, what interest and costs remain
+        are written off and the case closes with reason ``credited``. The
+        docs name neither the transaction's locale tag nor the close reason.
+        """
+        _book_interest(record, now)
+        settled = min(Decimal(crediting["amount"]), max(record.remaining["capital"], Decimal(0)))
+        if settled > 0:
+            record.doc["transactions"].append(
+                {
+                    "bank_transaction_date": crediting.get("client_registration_date", now),
+                    "registration_date": now,
+                    "origin": "creditor_system",
+                    "type": "capital",
+                    "description_locale_tag": CREDITING_SETTLED,
+                    "amount": capital_style(-settled),
+                    "creditor_crediting": crediting["_id"],
+                }
+            )
+            _refresh_amounts(record)
+        if record.remaining["capital"] <= 0:
+            _close(record, now, "credited")
+        record.touch(now)
+        return settled
+
+    def cancel(self, record: CaseRecord, now: datetime) -> None:
+        """Close an open case for a cancellation, with reason ``cancelled`` (simulated).
+
+        Interest up to now is booked, and nothing is written off: the case
+        keeps what it was owed when the creditor stopped it. The docs do not
+        describe a cancellation's effect on the case.
+        """
+        _book_interest(record, now)
+        _close(record, now, "cancelled", write_off=False)
+        record.touch(now)
+
+    def start_invoice(self, record: CaseRecord, due: datetime) -> None:
+        """Schedule an invoice case's first step: the reminder, once its due date has passed."""
+        self.schedule(record, self._start_reminder, due)
+
+
+def invoice_case(record: CaseRecord, invoice_date: datetime, due: datetime) -> None:
+    """Turn a newly built case into an invoice case: state and status ``invoice`` (simulated).
+
+    Its state history starts with ``invoice`` at the invoice date (as the
+    docs' case-status example shows); the next flow step is the reminder at
+    the due date, after which the case follows the reminder path.
+    """
+    doc = record.doc
+    doc["state"] = doc["status"] = "invoice"
+    doc["customer_status"] = "initialized"
+    doc["state_history"] = [{"state": "invoice", "state_date": invoice_date}]
+    doc["status_history"] = [{"status": "invoice", "status_date": doc["_created"]}]
+    doc["latest_state_date"] = invoice_date
+    doc["next_flow_item"] = _flow_item(
+        "case--reminders__reminder",
+        due,
+        "api.wait.waiting_for_invoice_payment",
+        moved_to_next_state=False,
+    )
+    record.first_action = "reminder"
+    record.interest_cursor = _midnight(due)
+
+
+def _close(record: CaseRecord, now: datetime, reason: str, *, write_off: bool = True) -> None:
+    """Close the case with ``reason``; with ``write_off``, write off interest and costs left."""
+    for kind in ("costs", "interest") if write_off else ():
         if record.remaining[kind] > 0:
             record.doc["transactions"].append(
                 {
@@ -498,7 +579,7 @@ def _close_fully_paid(record: CaseRecord, now: datetime) -> None:
             )
     _refresh_amounts(record)
     _set_status(record, "closed", now)
-    record.doc["closed"] = {"close_date": now, "reason": "fully_paid_depreciation"}
+    record.doc["closed"] = {"close_date": now, "reason": reason}
     flow_item = record.doc.pop("next_flow_item", None)
     if flow_item is not None:
         record.doc["next_flow_item_on_close"] = flow_item

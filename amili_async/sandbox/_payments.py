@@ -14,9 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from .._serde import parse_http_date
-from ._accounts import SandboxCreditor
 from ._collections import Documents
-from ._errors import ApiError, insertion_failure, missing_relation
+from ._errors import ApiError, insertion_failure
 from ._finance import FinanceLedger
 from ._lifecycle import CaseRecord, capital_style, pending_interest, stamp
 from ._schema import Issues, validate_payment
@@ -30,7 +29,10 @@ _ANSWER_FIELDS = ("_updated", "_created", "_etag", "_id")
 
 
 def payment_body(body: Any) -> dict[str, Any]:
-    """The payment in a request body, or a 400 ``ApiError`` when it is not a JSON object."""
+    """A single-document request body (a payment, a crediting, ...), or a 400 ``ApiError``.
+
+    Anything but a JSON object is refused.
+    """
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object")
     return body
@@ -53,7 +55,7 @@ class PaymentWriter(Writer):
         issues = validate_payment(body)
         self._accounts.check_account(account_id, body, issues)
         creditor = self._accounts.check_creditor(body, issues)
-        record = self._case(body, creditor, issues) if creditor else None
+        record = self.case_of(body, creditor, issues) if creditor else None
         if record is not None:
             self._amount_issues(record, body, issues, now)
         if issues or record is None:
@@ -92,50 +94,6 @@ class PaymentWriter(Writer):
         payment["status_reason_locale"] = _SETTLED
         stamp(payment, now, algorithm="sha1")
         return payment
-
-    def _case(
-        self, body: Mapping[str, Any], creditor: SandboxCreditor, issues: Issues
-    ) -> CaseRecord | None:
-        case_id = body.get("case")
-        if isinstance(case_id, str) and "case" not in issues and "invoice_number" not in issues:
-            return self._case_by_id(case_id, creditor, issues)
-        invoice = body.get("invoice_number")
-        if isinstance(invoice, str) and "invoice_number" not in issues and "case" not in issues:
-            return self._case_by_invoice(invoice, creditor, issues)
-        return None
-
-    def _case_by_id(
-        self, case_id: str, creditor: SandboxCreditor, issues: Issues
-    ) -> CaseRecord | None:
-        record = self._cases.records.get(case_id)
-        if record is None or record.account != creditor.account_id:
-            issues["case"] = missing_relation(case_id, "cases")
-            return None
-        if record.doc["creditor"] != creditor.id:
-            issues["case"] = f"case '{case_id}' does not belong to creditor '{creditor.id}'"
-            return None
-        return record
-
-    def _case_by_invoice(
-        self, invoice: str, creditor: SandboxCreditor, issues: Issues
-    ) -> CaseRecord | None:
-        found = [
-            record
-            for record in self._cases.records.values()
-            if record.doc["creditor"] == creditor.id
-            and record.doc["debt"]["invoice_number"] == invoice
-        ]
-        open_cases = [record for record in found if not record.is_closed]
-        if len(open_cases) > 1:
-            issues["invoice_number"] = (
-                f"{len(open_cases)} open cases have invoice number '{invoice}'; "
-                "name the case with 'case' instead"
-            )
-            return None
-        if open_cases or found:
-            return (open_cases or found)[0]
-        issues["invoice_number"] = f"no case with invoice number '{invoice}' for this creditor"
-        return None
 
     @staticmethod
     def _amount_issues(

@@ -99,19 +99,9 @@ class RegistrationWriter(Writer):
 
     def _issues(self, account_id: str, doc: Mapping[str, Any]) -> Issues:
         issues = validate_registration(doc)
-        self._accounts.check_account(account_id, doc, issues)
-        creditor = self._accounts.check_creditor(doc, issues)
+        creditor = self.check_scope(account_id, doc, issues)
         if creditor is not None and not self._accounts.is_active(creditor.id):
             issues["creditor"] = INACTIVE_CREDITOR.format(creditor.id)
-            creditor = None
-        currency = doc.get("currency")
-        if (
-            creditor is not None
-            and "currency" not in issues
-            and currency not in creditor.currencies
-        ):
-            allowed = ", ".join(creditor.currencies)
-            issues["currency"] = f"unallowed value {currency} (this creditor registers {allowed})"
         return issues
 
     def _create(self, body: Mapping[str, Any], now: datetime, keep: bool) -> dict[str, Any]:
@@ -132,14 +122,25 @@ class RegistrationWriter(Writer):
                 self._lifecycle.start(record)
         return doc
 
-    def _open_cases(self, doc: dict[str, Any], now: datetime, keep: bool) -> list[CaseRecord]:
-        """One new case per debt, for the registration's customer (and debtor)."""
-        creditor = self._accounts.creditor(doc["creditor"])
-        id_number = compact_id_number(doc["customer"]["id_number"])
-        customer_id = self._customers.customer_id(doc["account"], doc["customer"], now, keep=keep)
+    def customer_ids(
+        self, account: str, customer: Mapping[str, Any], now: datetime, keep: bool
+    ) -> tuple[str, str]:
+        """The customer id (per account) and debtor id (across accounts) of ``customer``.
+
+        The same person registered again (its identity number compacted) is the
+        same customer; with ``keep`` a new one is remembered.
+        """
+        id_number = compact_id_number(customer["id_number"])
+        customer_id = self._customers.customer_id(account, customer, now, keep=keep)
         debtor_id = self._debtors.get(id_number) or self._ids.object_id(now)
         if keep:
             self._debtors[id_number] = debtor_id
+        return customer_id, debtor_id
+
+    def _open_cases(self, doc: dict[str, Any], now: datetime, keep: bool) -> list[CaseRecord]:
+        """One new case per debt, for the registration's customer (and debtor)."""
+        creditor = self._accounts.creditor(doc["creditor"])
+        customer_id, debtor_id = self.customer_ids(doc["account"], doc["customer"], now, keep)
         return [
             new_case(
                 ids=self._ids,

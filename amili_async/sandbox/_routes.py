@@ -7,8 +7,9 @@ the API checks, stores and reads is decided there, not here.
 
 A new resource is one line of :meth:`SandboxApi.routes`: ``self._resource(name)``
 serves ``GET /{name}`` (a page of the list) and ``GET /{name}/{item_id}`` from
-the state's collection of that name; keyword arguments add the writes
-(``POST=handler``).
+the state's collection of that name; ``create=`` serves ``POST /{name}`` with a
+state method that writes one document, and other keyword arguments add
+handlers (``POST=handler``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ __all__ = ["Endpoint", "SandboxApi"]
 
 #: A request handler.
 Endpoint = Callable[[Request], Awaitable[Response]]
+#: A :class:`SandboxState` write of one document: (account id, body) -> the answer.
+_Write = Callable[[str, Any], dict[str, Any]]
 
 #: How long a token from ``POST /_sandbox/tokens`` lives when the body names no lifetime.
 DEFAULT_TOKEN_LIFETIME = 3600.0
@@ -69,7 +72,10 @@ class SandboxApi:
             _route(LOGIN_PATH, GET=self.login_with_jwt, POST=self.login_from_static_ip),
             *self._resource("case--registrations", POST=self.create_registration),
             *self._resource("cases"),
-            *self._resource("creditor--payments", POST=self.create_payment),
+            *self._resource("creditor--payments", create=self._state.pay),
+            *self._resource("creditor--creditings", create=self._state.credit),
+            *self._resource("creditor--cancellations", create=self._state.cancel),
+            *self._resource("invoice--registrations", create=self._state.register_invoice),
             *self._resource("customers"),
             *self._resource("accounts"),
             *self._resource(
@@ -95,9 +101,19 @@ class SandboxApi:
         ]
 
     def _resource(
-        self, name: str, *, item: Mapping[str, Endpoint] | None = None, **writes: Endpoint
+        self,
+        name: str,
+        *,
+        create: _Write | None = None,
+        item: Mapping[str, Endpoint] | None = None,
+        **writes: Endpoint,
     ) -> list[Route]:
-        """A collection's routes: list and item reads, ``writes`` on the list, ``item`` writes."""
+        """A collection's routes: list and item reads, ``writes`` on the list, ``item`` writes.
+
+        ``create`` is the state's write of one document, served as ``POST``.
+        """
+        if create is not None:
+            writes["POST"] = self._create_one(name, create)
         return [
             _route(f"/{name}", GET=partial(self.read_list, name), **writes),
             _route(f"/{name}/{{item_id}}", GET=partial(self.read_item, name), **(item or {})),
@@ -136,11 +152,19 @@ class SandboxApi:
         answer, _ = self._state.register(account_id, await _write_body(request))
         return _created(request, "case--registrations", answer)
 
-    async def create_payment(self, request: Request) -> Response:
-        """``POST /creditor--payments``."""
-        account_id = _principal(request).account_id
-        answer = self._state.pay(account_id, await _write_body(request))
-        return _created(request, "creditor--payments", answer)
+    def _create_one(self, collection: str, write: _Write) -> Endpoint:
+        """``POST /{collection}`` of one document: ``write`` checks, stores and answers it.
+
+        ``write`` is a :class:`SandboxState` method (``pay``, ``credit``,
+        ``cancel``, ``register_invoice``) taking the caller's account and the body.
+        """
+
+        async def create(request: Request) -> Response:
+            account_id = _principal(request).account_id
+            answer = write(account_id, await _write_body(request))
+            return _created(request, collection, answer)
+
+        return create
 
     async def create_creditor(self, request: Request) -> Response:
         """``POST /creditors`` (Partner API)."""

@@ -267,6 +267,18 @@ class Sandbox:
         """Every stored creditor payment (JSON-ready copies)."""
         return self._state.snapshot("creditor--payments")
 
+    def creditings(self) -> list[dict[str, Any]]:
+        """Every stored creditor crediting (JSON-ready copies)."""
+        return self._state.snapshot("creditor--creditings")
+
+    def cancellations(self) -> list[dict[str, Any]]:
+        """Every stored creditor cancellation (JSON-ready copies)."""
+        return self._state.snapshot("creditor--cancellations")
+
+    def invoice_registrations(self) -> list[dict[str, Any]]:
+        """Every stored invoice registration (JSON-ready copies)."""
+        return self._state.snapshot("invoice--registrations")
+
     def case(self, case_id: str) -> dict[str, Any]:
         """One case as the API would return it; ``KeyError`` if unknown."""
         return self._state.case(case_id)

@@ -23,14 +23,19 @@ from .._validation import (
 
 __all__ = [
     "FIRST_ACTIONS",
+    "INVOICE_TYPES",
     "PAYMENT_ORIGINS",
     "Issues",
+    "validate_cancellation",
+    "validate_crediting",
+    "validate_invoice_registration",
     "validate_payment",
     "validate_registration",
 ]
 
 FIRST_ACTIONS = ("reminder", "debt_collection")
 PAYMENT_ORIGINS = ("creditor_system",)
+INVOICE_TYPES = ("invoice",)
 
 Issues = dict[str, str]
 
@@ -125,6 +130,13 @@ class _Checker:
             return None
         return amount
 
+    def price(self, doc: Mapping[str, Any], key: str, path: str) -> Decimal | None:
+        """A required amount of zero or more (an invoice row may be free)."""
+        value = doc.get(key)
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool) and value == 0:
+            return Decimal(0)
+        return self.amount(doc, key, path)
+
     def date(
         self, doc: Mapping[str, Any], key: str, path: str, *, required: bool = True
     ) -> datetime | None:
@@ -142,6 +154,26 @@ class _Checker:
                 "must be of datetime type (RFC 1123, like 'Mon, 07 Jul 2025 00:00:00 GMT')",
             )
             return None
+
+    def dicts(
+        self,
+        doc: Mapping[str, Any],
+        key: str,
+        check_item: Callable[[_Checker, Mapping[str, Any], str], None],
+    ) -> None:
+        """A required, non-empty list of objects, each checked by ``check_item`` at ``key.N``."""
+        if not self.present(doc, key, key, True):
+            return
+        items = doc[key]
+        if not isinstance(items, list):
+            self.add(key, "must be of list type")
+        elif not items:
+            self.add(key, "min length is 1")
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                check_item(self, item, f"{key}.{index}")
+            else:
+                self.add(f"{key}.{index}", "must be of dict type")
 
     def mapping(
         self, doc: Mapping[str, Any], key: str, path: str, *, required: bool = True
@@ -194,6 +226,22 @@ _PAYMENT_FIELDS = frozenset(
 )
 
 
+_CREDITING_FIELDS = frozenset(
+    {
+        "account",
+        "creditor",
+        "case",
+        "invoice_number",
+        "currency",
+        "amount",
+        "origin",
+        "credit_invoice",
+        "client_registration_date",
+        "creditor_reference",
+    }
+)
+
+
 def validate_registration(doc: Mapping[str, Any]) -> Issues:
     """Check a case-registration body; an empty result means it is well formed.
 
@@ -213,19 +261,7 @@ def validate_registration(doc: Mapping[str, Any]) -> Issues:
     customer = check.mapping(doc, "customer", "customer")
     if customer is not None:
         _check_customer(check, customer)
-    if check.present(doc, "debts", "debts", True):
-        debts = doc["debts"]
-        if not isinstance(debts, list):
-            check.add("debts", "must be of list type")
-        elif not debts:
-            check.add("debts", "min length is 1")
-        else:
-            for index, debt in enumerate(debts):
-                path = f"debts.{index}"
-                if not isinstance(debt, dict):
-                    check.add(path, "must be of dict type")
-                else:
-                    _check_debt(check, debt, path)
+    check.dicts(doc, "debts", _check_debt)
     return check.issues
 
 
@@ -240,24 +276,29 @@ def _check_customer(check: _Checker, customer: Mapping[str, Any]) -> None:
     )
     check.string(customer, "email", "customer.email", required=False, check=check_email)
     check.string(customer, "customer_number", "customer.customer_number", required=False)
-    country: str | None = None
-    address = check.mapping(customer, "address", "customer.address")
-    if address is not None:
-        check.unknown(address, _ADDRESS_FIELDS, "customer.address.")
-        for key in ("address_line_1", "zip_code", "city"):
-            check.string(address, key, f"customer.address.{key}")
-        for key in ("address_line_2", "care_of"):
-            check.string(address, key, f"customer.address.{key}", required=False)
-        country = check.string(
-            address, "country", "customer.address.country", required=False, check=check_country
-        )
-        if "country" not in address:
-            country = "SE"
+    country = _check_address(check, customer)
     id_number = check.string(customer, "id_number", "customer.id_number")
     if id_number is not None and country == "SE":
         check.add(
             "customer.id_number", check_swedish_id_number(id_number, is_company=is_company is True)
         )
+
+
+def _check_address(check: _Checker, customer: Mapping[str, Any]) -> str | None:
+    """Check ``customer.address``; its country (``SE`` when left out, ``None`` when bad)."""
+    address = check.mapping(customer, "address", "customer.address")
+    if address is None:
+        return None
+    check.unknown(address, _ADDRESS_FIELDS, "customer.address.")
+    for key in ("address_line_1", "zip_code", "city"):
+        check.string(address, key, f"customer.address.{key}")
+    for key in ("address_line_2", "care_of"):
+        check.string(address, key, f"customer.address.{key}", required=False)
+    if "country" not in address:
+        return "SE"
+    return check.string(
+        address, "country", "customer.address.country", required=False, check=check_country
+    )
 
 
 def _check_debt(check: _Checker, debt: Mapping[str, Any], path: str) -> None:
@@ -304,11 +345,8 @@ def _check_debt(check: _Checker, debt: Mapping[str, Any], path: str) -> None:
             )
 
 
-def validate_payment(doc: Mapping[str, Any]) -> Issues:
-    """Check a creditor-payment body; an empty result means it is well formed."""
-    check = _Checker()
-    check.unknown(doc, _PAYMENT_FIELDS, "")
-    check.string(doc, "account", "account")
+def _case_target(check: _Checker, doc: Mapping[str, Any]) -> None:
+    """``creditor`` and exactly one of ``case`` and ``invoice_number``, and ``origin``."""
     check.string(doc, "creditor", "creditor")
     has_case = doc.get("case") is not None
     has_invoice = doc.get("invoice_number") is not None
@@ -318,10 +356,154 @@ def validate_payment(doc: Mapping[str, Any]) -> Issues:
         check.add("case", "required field (or give 'invoice_number' instead)")
     check.string(doc, "case", "case", required=False)
     check.string(doc, "invoice_number", "invoice_number", required=False)
+    check.string(doc, "origin", "origin", allowed=PAYMENT_ORIGINS)
+
+
+def validate_payment(doc: Mapping[str, Any]) -> Issues:
+    """Check a creditor-payment body; an empty result means it is well formed."""
+    check = _Checker()
+    check.unknown(doc, _PAYMENT_FIELDS, "")
+    check.string(doc, "account", "account")
+    _case_target(check, doc)
     check.string(doc, "currency", "currency", check=check_currency)
     check.amount(doc, "amount", "amount")
     check.date(doc, "bank_transaction_date", "bank_transaction_date")
     check.string(doc, "creditor_payment_reference", "creditor_payment_reference", required=False)
-    check.string(doc, "origin", "origin", allowed=PAYMENT_ORIGINS)
     check.date(doc, "client_registration_date", "client_registration_date", required=False)
     return check.issues
+
+
+def validate_crediting(doc: Mapping[str, Any]) -> Issues:
+    """Check a creditor-crediting body (``account`` required, as production documents it)."""
+    check = _Checker()
+    check.unknown(doc, _CREDITING_FIELDS, "")
+    check.string(doc, "account", "account")
+    _case_target(check, doc)
+    check.string(doc, "currency", "currency", check=check_currency)
+    check.amount(doc, "amount", "amount")
+    check.string(doc, "credit_invoice", "credit_invoice", required=False)
+    check.string(doc, "creditor_reference", "creditor_reference", required=False)
+    check.date(doc, "client_registration_date", "client_registration_date", required=False)
+    return check.issues
+
+
+def validate_cancellation(doc: Mapping[str, Any]) -> Issues:
+    """Check a creditor-cancellation body (``account`` optional: the documented body has none)."""
+    check = _Checker()
+    check.unknown(doc, frozenset({"account", "creditor", "case", "invoice_number", "origin"}), "")
+    check.string(doc, "account", "account", required=False)
+    _case_target(check, doc)
+    return check.issues
+
+
+_INVOICE_FIELDS = frozenset(
+    {
+        "account",
+        "creditor",
+        "customer",
+        "invoice_type",
+        "invoice_number",
+        "reference_number",
+        "payout_reference",
+        "invoice_date",
+        "invoice_delivery_date",
+        "invoice_due_date",
+        "invoice_headline",
+        "invoice_body_text",
+        "currency",
+        "your_contact",
+        "your_reference",
+        "our_reference",
+        "debt_description",
+        "matrix",
+    }
+)
+_INVOICE_TEXT = (
+    "reference_number",
+    "payout_reference",
+    "invoice_headline",
+    "invoice_body_text",
+    "your_contact",
+    "your_reference",
+    "our_reference",
+)
+_INVOICE_CUSTOMER_FIELDS = (_CUSTOMER_FIELDS - {"is_company"}) | {
+    "is_person",
+    "is_company",
+    "is_foreign",
+}
+_ROW_FIELDS = frozenset(
+    {
+        "article_description",
+        "unit_price",
+        "number_of_units",
+        "total_price_excluding_vat",
+        "unit_vat_percent",
+    }
+)
+_CUSTOMER_FLAGS = ("is_person", "is_company", "is_foreign")
+
+
+def validate_invoice_registration(doc: Mapping[str, Any]) -> Issues:
+    """Check an invoice-registration body; an empty result means it is well formed.
+
+    Dates are RFC 1123, as the endpoint page shows them (an older example
+    sends ISO dates; the sandbox follows the endpoint page). The customer
+    sets exactly one of ``is_person``, ``is_company`` and ``is_foreign``;
+    each ``matrix`` row's ``unit_vat_percent`` is a string like ``"25%"``.
+    """
+    check = _Checker()
+    check.unknown(doc, _INVOICE_FIELDS, "")
+    for key in ("account", "creditor", "invoice_number", "debt_description"):
+        check.string(doc, key, key)
+    check.string(doc, "invoice_type", "invoice_type", allowed=INVOICE_TYPES)
+    check.string(doc, "currency", "currency", check=check_currency)
+    for key in _INVOICE_TEXT:
+        check.string(doc, key, key, required=False)
+    invoice_date = check.date(doc, "invoice_date", "invoice_date")
+    due_date = check.date(doc, "invoice_due_date", "invoice_due_date")
+    check.date(doc, "invoice_delivery_date", "invoice_delivery_date", required=False)
+    if invoice_date is not None and due_date is not None and due_date < invoice_date:
+        check.add("invoice_due_date", "must not be before invoice_date")
+    customer = check.mapping(doc, "customer", "customer")
+    if customer is not None:
+        _check_invoice_customer(check, customer)
+    check.dicts(doc, "matrix", _check_row)
+    return check.issues
+
+
+def _check_invoice_customer(check: _Checker, customer: Mapping[str, Any]) -> None:
+    check.unknown(customer, _INVOICE_CUSTOMER_FIELDS, "customer.")
+    check.string(customer, "name", "customer.name")
+    flags = [
+        check.boolean(customer, key, f"customer.{key}", required=False) for key in _CUSTOMER_FLAGS
+    ]
+    if sum(flag is True for flag in flags) != 1:
+        check.add("customer.is_person", "set exactly one of is_person, is_company, is_foreign")
+    is_company, is_foreign = flags[1] is True, flags[2] is True
+    for key in ("customer_number", "mobile_number", "email"):
+        check.string(customer, key, f"customer.{key}", required=False)
+    country = _check_address(check, customer)
+    id_number = check.string(customer, "id_number", "customer.id_number", required=not is_foreign)
+    if id_number is not None and country == "SE" and not is_foreign:
+        check.add("customer.id_number", check_swedish_id_number(id_number, is_company=is_company))
+
+
+def _check_row(check: _Checker, row: Mapping[str, Any], path: str) -> None:
+    check.unknown(row, _ROW_FIELDS, f"{path}.")
+    check.string(row, "article_description", f"{path}.article_description")
+    for key in ("unit_price", "total_price_excluding_vat"):
+        check.price(row, key, f"{path}.{key}")
+    check.amount(row, "number_of_units", f"{path}.number_of_units", required=False)
+    check.string(row, "unit_vat_percent", f"{path}.unit_vat_percent", check=_check_vat_percent)
+
+
+def _check_vat_percent(value: str) -> str | None:
+    number = value.removesuffix("%")
+    try:
+        rate = Decimal(number)
+    except ArithmeticError:
+        rate = Decimal(-1)
+    if not value.endswith("%") or not rate.is_finite() or not 0 <= rate <= 100:
+        return "must be a percentage like '25%'"
+    return None

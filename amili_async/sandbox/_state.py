@@ -34,6 +34,7 @@ from ._accounts import (
     SandboxCreditor,
     TokenRecord,
 )
+from ._actions import CancellationWriter, CreditingWriter
 from ._api_users import PublicKeyInput, SandboxApiUser
 from ._collections import Cases, Collection, Documents
 from ._creditor_writes import CreditorWriter
@@ -44,6 +45,7 @@ from ._files import FileRecord, Files
 from ._finance import FinanceLedger
 from ._hateoas import with_self_links
 from ._ids import IdFactory
+from ._invoices import InvoiceWriter
 from ._lifecycle import Lifecycle
 from ._payments import PaymentWriter, payment_body
 from ._query import ListQuery, Paging
@@ -101,6 +103,9 @@ class SandboxState:
         self.payments = Documents("creditor--payments")
         self.customers = CustomerBook(self.ids)
         self.finance = FinanceLedger(self.ids)
+        self.creditings = Documents("creditor--creditings")
+        self.cancellations = Documents("creditor--cancellations")
+        self.invoices = Documents("invoice--registrations")
         #: Every collection by name, in the order the home page lists them.
         self.collections: dict[str, Collection] = {
             collection.name: collection
@@ -113,6 +118,9 @@ class SandboxState:
                 self.accounts.creditor_docs,
                 self.finance.payouts,
                 self.finance.specifications,
+                self.creditings,
+                self.cancellations,
+                self.invoices,
             )
         }
         #: Collections ``discard()`` keeps: the accounts and creditors are seeded, not written.
@@ -124,6 +132,14 @@ class SandboxState:
             writes, self.registrations, customers=self.customers, reference_rate=self.reference_rate
         )
         self._payment_writer = PaymentWriter(writes, self.payments, finance=self.finance)
+        self._crediting_writer = CreditingWriter(writes, self.creditings)
+        self._cancellation_writer = CancellationWriter(writes, self.cancellations)
+        self._invoice_writer = InvoiceWriter(
+            writes,
+            self.invoices,
+            self._registration_writer,
+            reference_rate=self.reference_rate,
+        )
         self._creditor_writer = CreditorWriter(self.ids, self.accounts)
         rate_limit = self.settings.rate_limit
         self.rate_limiter = RateLimiter(*rate_limit) if rate_limit is not None else None
@@ -149,7 +165,7 @@ class SandboxState:
             self._init()
 
     def discard(self) -> None:
-        """Forget registrations, cases, payments and files; keep accounts and tokens."""
+        """Forget registrations, cases, creditor actions and files; keep accounts and tokens."""
         with self.lock:
             for name, collection in self.collections.items():
                 if name not in self.seeded:
@@ -321,6 +337,33 @@ class SandboxState:
         """``DELETE /creditors/{id}`` with Eve's If-Match rules (an unknown id is fine)."""
         with self.lock:
             self._creditor_writer.delete(account_id, creditor_id, if_match)
+
+    def credit(self, account_id: str, body: Any) -> dict[str, Any]:
+        """Validate, store and apply a creditor crediting; returns the response body."""
+        crediting = payment_body(body)
+        with self.caught_up() as now:
+            answer = self._crediting_writer.credit(
+                account_id, crediting, now=now, keep=self.keep_state
+            )
+        return self._linked(answer, "creditor--creditings")
+
+    def cancel(self, account_id: str, body: Any) -> dict[str, Any]:
+        """Validate, store and apply a creditor cancellation; returns the response body."""
+        cancellation = payment_body(body)
+        with self.caught_up() as now:
+            answer = self._cancellation_writer.cancel(
+                account_id, cancellation, now=now, keep=self.keep_state
+            )
+        return self._linked(answer, "creditor--cancellations")
+
+    def register_invoice(self, account_id: str, body: Any) -> dict[str, Any]:
+        """Validate and store an invoice registration and open its case; returns the body."""
+        invoice = payment_body(body)
+        with self.caught_up() as now:
+            answer = self._invoice_writer.register(
+                account_id, invoice, now=now, keep=self.keep_state
+            )
+        return self._linked(answer, "invoice--registrations")
 
     def _linked(self, answer: dict[str, Any], collection: str) -> dict[str, Any]:
         """A write's answer, with Eve's ``_links.self`` when HATEOAS is on."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import httpx
 
@@ -16,7 +17,9 @@ from ..errors import RequestValidationError, ResponseValidationError
 if TYPE_CHECKING:
     from .._client import AmiliClient
 
-__all__ = ["ReadableResource", "Resource"]
+logger = logging.getLogger("amili_async")
+
+__all__ = ["ReadableResource", "Resource", "log_business_outcome"]
 
 
 M = TypeVar("M")
@@ -53,12 +56,30 @@ class Resource(Generic[M]):
 
     async def _write(self, spec: RequestSpec, timeout: TimeoutArg = None) -> M:
         """Send a write; the model of its answer, or of what reconciliation found instead."""
+        written, _ = await self._write_or_find(spec, timeout)
+        return written
+
+    async def _write_or_find(self, spec: RequestSpec, timeout: TimeoutArg) -> tuple[M, bool]:
+        """Send a write: the model of its answer, and whether a lookup found it instead."""
         result = await self._send(spec, timeout)
         if result.existing is not None:
-            found: M = result.existing
-            return found
-        written, _ = await self._parse_answer(spec, result)
-        return written
+            return result.existing, True
+        return await self._parse_answer(spec, result)
+
+    async def _create(
+        self,
+        new: object,
+        reconcile: Callable[[], Awaitable[M | None]] | None,
+        timeout: TimeoutArg,
+    ) -> tuple[M, bool]:
+        """``POST`` the request model ``new``: the stored model, and whether a lookup found it.
+
+        ``reconcile`` finds the stored write when its outcome is unknown
+        (``None``: it cannot be looked up, and an unknown outcome is
+        :class:`~amili_async.errors.OutcomeUnknownError`).
+        """
+        spec = RequestSpec("POST", self.path, json=converter.unstructure(new), reconcile=reconcile)
+        return await self._write_or_find(spec, timeout)
 
     async def _parse_answer(self, spec: RequestSpec, result: ApiResult) -> tuple[M, bool]:
         """The model of ``spec``'s answer, and whether it was found by a lookup instead.
@@ -80,6 +101,15 @@ class Resource(Generic[M]):
 
 class ReadableResource(Resource[M]):
     """A resource that can be read one by id and listed page by page."""
+
+    async def _find_first(
+        self, where: Mapping[str, Any], match: Callable[[M], bool], timeout: TimeoutArg
+    ) -> M | None:
+        """The first stored item that ``where`` selects and ``match`` accepts, or ``None``."""
+        async for stored in self.list(where=where, max_results=50, timeout=timeout):
+            if match(stored):
+                return stored
+        return None
 
     async def get(
         self,
@@ -144,3 +174,30 @@ class ReadableResource(Resource[M]):
 def _check_id(resource_id: str) -> None:
     if not isinstance(resource_id, str) or not resource_id.strip() or "/" in resource_id:
         raise RequestValidationError({"id": f"not a resource id: {resource_id!r}"})
+
+
+class _BusinessOutcome(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> Any: ...
+
+    @property
+    def status_reason_locale(self) -> str | None: ...
+
+    @property
+    def needs_attention(self) -> bool: ...
+
+
+def log_business_outcome(what: str, created: _BusinessOutcome, advice: str) -> None:
+    """Log a warning when a creditor action was recorded with a ``warning``/``error`` status."""
+    if created.needs_attention:
+        logger.warning(
+            "%s %s was recorded with status %r (%s); %s",
+            what,
+            created.id,
+            str(created.status),
+            created.status_reason_locale or "no reason given",
+            advice,
+        )

@@ -10,8 +10,6 @@ from .._bulk import _registering
 from .._bulk._jobs import BulkJob, ProgressCallback
 from .._bulk._results import RegistrationOutcome
 from .._journal import Journal
-from .._pipeline import RequestSpec
-from .._serde import converter
 from ..errors import ConflictError
 from ..models._base import parse_request
 from ..models.case_registration import CaseRegistration, NewCaseRegistration
@@ -60,16 +58,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         async def find_existing() -> CaseRegistration | None:
             return await self.find(new)
 
-        spec = RequestSpec(
-            "POST",
-            self.path,
-            json=converter.unstructure(new),
-            reconcile=find_existing,
-        )
-        result = await self._send(spec, timeout)
-        if result.existing is not None:
-            return result.existing, True
-        return await self._parse_answer(spec, result)
+        return await self._create(new, find_existing, timeout)
 
     def create_many(
         self,

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
-from .._pipeline import RequestSpec
-from .._serde import converter
 from ..models._base import parse_request
 from ..models.creditor_payment import CreditorPayment, NewCreditorPayment
-from ._base import ReadableResource, TimeoutArg
+from ._base import ReadableResource, TimeoutArg, log_business_outcome
 
 __all__ = ["CreditorPayments"]
-
-logger = logging.getLogger("amili_async")
 
 
 class CreditorPayments(ReadableResource[CreditorPayment]):
@@ -45,24 +40,16 @@ class CreditorPayments(ReadableResource[CreditorPayment]):
 
         async def find_existing() -> CreditorPayment | None:
             where = {"creditor": new.creditor, "creditor_payment_reference": reference}
-            async for stored in self.list(where=where, max_results=50, timeout=timeout):
-                if stored.creditor_payment_reference == reference:
-                    return stored
-            return None
-
-        spec = RequestSpec(
-            "POST",
-            self.path,
-            json=converter.unstructure(new),
-            reconcile=find_existing if reference is not None else None,
-        )
-        created = await self._write(spec, timeout)
-        if created.needs_attention:
-            logger.warning(
-                "creditor payment %s was recorded with status %r (%s); check it and settle "
-                "any difference with Amili, do not send it again",
-                created.id,
-                str(created.status),
-                created.status_reason_locale or "no reason given",
+            return await self._find_first(
+                where, lambda stored: stored.creditor_payment_reference == reference, timeout
             )
+
+        created, _ = await self._create(
+            new, find_existing if reference is not None else None, timeout
+        )
+        log_business_outcome(
+            "creditor payment",
+            created,
+            "check it and settle any difference with Amili, do not send it again",
+        )
         return created
