@@ -31,6 +31,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         registration: NewCaseRegistration | Mapping[str, Any],
         *,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> CaseRegistration:
         """Register a customer's debts; each debt becomes its own case.
 
@@ -40,7 +41,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         creditor and invoice numbers) before sending it again, so a registration
         never lands twice.
         """
-        registered, _ = await self.create_or_find(registration, timeout=timeout)
+        registered, _ = await self.create_or_find(registration, timeout=timeout, deadline=deadline)
         return registered
 
     async def create_or_find(
@@ -48,6 +49,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         registration: NewCaseRegistration | Mapping[str, Any],
         *,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> tuple[CaseRegistration, bool]:
         """Like :meth:`create`, also saying whether the registration was found already stored.
 
@@ -66,7 +68,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
             json=converter.unstructure(new),
             reconcile=find_existing,
         )
-        result = await self._send(spec, timeout)
+        result = await self._send(spec, timeout, deadline)
         if result.existing is not None:
             return result.existing, True
         return await self._parse_answer(spec, result)
@@ -83,6 +85,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         progress: ProgressCallback | None = None,
         total: int | None = None,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> BulkJob[RegistrationOutcome]:
         """Register many customers' debts at once, one outcome per item::
 
@@ -116,8 +119,8 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         """
         calls = _registering.RegistrationCalls(
             path=self.path,
-            find=lambda new: self.find(new, timeout=timeout),
-            create_or_find=lambda new: self.create_or_find(new, timeout=timeout),
+            find=lambda new: self.find(new, timeout=timeout, deadline=deadline),
+            create_or_find=lambda new: self.create_or_find(new, timeout=timeout, deadline=deadline),
         )
         return _registering.create_many(
             calls,
@@ -132,7 +135,11 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         )
 
     async def find(
-        self, registration: NewCaseRegistration | Mapping[str, Any], *, timeout: TimeoutArg = None
+        self,
+        registration: NewCaseRegistration | Mapping[str, Any],
+        *,
+        timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> CaseRegistration | None:
         """The stored registration of the same creditor with the same invoice numbers, if any.
 
@@ -148,7 +155,8 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
             "debts.invoice_number": {"$in": sorted(wanted)},
         }
         overlapping: list[str] = []
-        async for stored in self.list(where=where, max_results=50, timeout=timeout):
+        stored_ones = self.list(where=where, max_results=50, timeout=timeout, deadline=deadline)
+        async for stored in stored_ones:
             if set(stored.invoice_numbers) == wanted:
                 return stored
             overlapping.append(stored.id)

@@ -24,7 +24,11 @@ class CreditorPayments(ReadableResource[CreditorPayment]):
     model = CreditorPayment
 
     async def create(
-        self, payment: NewCreditorPayment | Mapping[str, Any], *, timeout: TimeoutArg = None
+        self,
+        payment: NewCreditorPayment | Mapping[str, Any],
+        *,
+        timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> CreditorPayment:
         """Register a payment; validated before anything is sent.
 
@@ -56,7 +60,7 @@ class CreditorPayments(ReadableResource[CreditorPayment]):
             json=converter.unstructure(new),
             reconcile=find_existing if reference is not None else None,
         )
-        result = await self._send(spec, timeout)
+        result = await self._send(spec, timeout, deadline)
         if result.existing is not None:
             created: CreditorPayment = result.existing
         else:
