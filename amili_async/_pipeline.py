@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import httpx
 import tenacity
-from attrs import frozen
+from attrs import field, frozen
 
 from ._api_code import LOGIN_PATH
 from ._auth import ForeignFetchError, TokenProvider
@@ -108,12 +108,13 @@ class ApiResult:
 
 @frozen
 class _Answer:
-    """An HTTP answer as the pipeline keeps it: no httpx response, so no request and no key."""
+    """An HTTP answer as the pipeline keeps it: no httpx response, so no request and no key.
+    Its ``repr`` leaves the body out (a login's body is the token)."""
 
     status_code: int
     reason_phrase: str
     headers: httpx.Headers
-    content: bytes
+    content: bytes = field(repr=lambda content: f"<{len(content)} bytes>")
 
 
 class _Secret:
@@ -239,9 +240,11 @@ def _decode_answer(spec: RequestSpec, answer: _Answer, token: _Secret | None) ->
             secrets=token if token is not None else (),
         )
     except ResponseValidationError as unusable:
-        if not spec.login:
-            raise
         error = unusable
+    if not spec.login:
+        # Raised afresh, without the frames that read the body: it may echo the key
+        # (a debug page that shows the request's headers), and tracebacks show locals.
+        raise error.with_traceback(None)
     raise unreadable(
         error.reason,
         b"",
