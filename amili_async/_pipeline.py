@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import ExitStack
 from typing import IO, Any
 
+import anyio
 import httpx
 import tenacity
 from attrs import field, frozen
@@ -52,6 +53,9 @@ logger = logging.getLogger("amili_async")
 
 #: The largest answer body read by default: 50 MiB, far above any JSON the API sends.
 DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024
+
+#: At most this many chunks already buffered are dropped when a body is abandoned.
+_MAX_DROPPED_CHUNKS = 1000
 
 
 @frozen
@@ -253,6 +257,23 @@ def _decode_answer(spec: RequestSpec, answer: _Answer, token: _Secret | None) ->
         path=spec.path,
         landed=False,
     )
+
+
+async def _abandon(chunks: AsyncIterator[bytes]) -> None:
+    """Stop reading a body part-way, ending every generator under httpx's stream now.
+
+    Left suspended, each would be collected later unclosed (a ``ResourceWarning``
+    on trio), and nothing outside httpx can close them. A cancellation raised at
+    the read they wait on ends them all, and closes the connection, as a deadline
+    does. Chunks already buffered are read and dropped on the way (a bounded few).
+    """
+    with anyio.CancelScope() as scope:
+        scope.cancel()
+        for _ in range(_MAX_DROPPED_CHUNKS):
+            try:
+                await chunks.__anext__()
+            except (StopAsyncIteration, httpx.HTTPError):
+                return
 
 
 def _transport_failure(spec: RequestSpec, error: httpx.HTTPError) -> AmiliError:
@@ -591,14 +612,16 @@ class Pipeline:
         if length.isdigit() and response.headers.get("Content-Encoding", "identity") == "identity":
             # The usual case: the size is known before reading and nothing is compressed.
             return await response.aread() if int(length) <= limit else None
-        chunks: list[bytes] = []
+        body: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
+        chunks = response.aiter_bytes()
+        async for chunk in chunks:
             size += len(chunk)
             if size > limit:
+                await _abandon(chunks)
                 return None
-            chunks.append(chunk)
-        return b"".join(chunks)
+            body.append(chunk)
+        return b"".join(body)
 
     async def login(self, method: str, *, headers: Mapping[str, str], json: Any) -> Any:
         """Send the token request (see :class:`~amili_async._api_code.LoginChannel`)."""

@@ -199,7 +199,8 @@ class ConnectError(TransportError):
 
 
 class RequestTimeoutError(TransportError):
-    """No answer arrived within the configured timeout."""
+    """No answer arrived in time: within httpx's ``timeout`` for one read, or within the
+    call's whole ``deadline`` (every attempt, wait and token fetch)."""
 
 
 class OutcomeUnknownError(TransportError):
@@ -208,7 +209,8 @@ class OutcomeUnknownError(TransportError):
     The request was *not* sent again, so nothing was duplicated; but it may or
     may not exist on the server. ``request_body`` holds what was sent so that
     the caller can look it up or retry deliberately. ``reason`` says what went
-    wrong on the wire.
+    wrong on the wire. A write still unanswered when its call's ``deadline``
+    passes ends here too: there is no time left to look it up.
     """
 
     def __init__(

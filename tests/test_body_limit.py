@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 from collections.abc import AsyncIterator
 
+import anyio.abc
+import anyio.lowlevel
 import httpx
 import pytest
 import respx
@@ -49,6 +51,7 @@ class Endless:
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for _ in range(self.chunks):
             self.pulled += 1
+            await anyio.lowlevel.checkpoint()  # as a read from the network would
             yield b" " * 1024
 
 
@@ -129,3 +132,35 @@ def test_a_limit_that_cannot_work_is_a_configuration_error(bad: object) -> None:
 
 def test_the_default_limit_is_fifty_mebibytes() -> None:
     assert DEFAULT_MAX_RESPONSE_BYTES == 50 * 1024 * 1024
+
+
+async def test_a_real_endless_answer_is_cut_and_the_client_goes_on() -> None:
+    """Over a real connection: the read stops at the limit and the connection is dropped."""
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    sent_chunks: list[int] = []
+
+    async def handle(stream: anyio.abc.SocketStream) -> None:
+        try:
+            async with stream:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += await stream.receive()
+                await stream.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                for _ in range(100_000):
+                    await stream.send(b"400\r\n" + b" " * 1024 + b"\r\n")
+                    sent_chunks.append(1)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+            pass  # the client hung up, as it should
+
+    async with listener, anyio.create_task_group() as group:
+        group.start_soon(listener.serve, handle)
+        client = AmiliClient(
+            api_key=KEY, base_url=f"http://127.0.0.1:{port}", max_response_bytes=LIMIT
+        )
+        for _ in range(2):
+            with pytest.raises(ResponseTooLargeError):
+                await client.cases.get(CASE_ID)
+        await client.aclose()
+        group.cancel_scope.cancel()
+    assert len(sent_chunks) < 100_000

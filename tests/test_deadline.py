@@ -212,7 +212,7 @@ async def test_a_dripping_server_is_cut_at_the_deadline_in_real_time() -> None:
             await client.cases.get(CASE_ID)
         elapsed = time.monotonic() - started
         await client.aclose()
-    assert 0.9 <= elapsed < 1.6
+    assert 0.9 <= elapsed < 2.0
     assert len(received) == 1
 
 
