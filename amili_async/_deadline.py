@@ -30,7 +30,7 @@ import anyio.lowlevel
 from ._clock import Clock
 from .errors import ConfigurationError
 
-__all__ = ["CallDeadline", "DeadlineClock", "check_deadline"]
+__all__ = ["CallDeadline", "DeadlineClock", "check_deadline", "current_deadline"]
 
 
 def check_deadline(deadline: float | None) -> float | None:
