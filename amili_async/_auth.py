@@ -7,7 +7,9 @@ fresh one after a 401. Two ship with the SDK:
 * :class:`RefreshingTokenProvider`: calls your async function for a new token
   when there is none, ahead of its expiry, and once after a 401. Refresh is
   single-flight: any number of concurrent requests that find the token stale
-  cause exactly one call.
+  cause exactly one call. A failed call is remembered for a while (1 s, 2 s,
+  4 s, ... at most 60 s, on the client's clock): every request until then gets
+  the same :class:`~amili_async.TokenFetchError` without another call.
 """
 
 from __future__ import annotations
@@ -20,9 +22,19 @@ import anyio
 from attrs import field, frozen
 
 from ._clock import Clock, SystemClock
-from .errors import ConfigurationError
+from .errors import AmiliError, APIStatusError, ConfigurationError, TokenFetchError
 
-__all__ = ["AccessToken", "RefreshingTokenProvider", "StaticKey", "TokenProvider"]
+__all__ = [
+    "AccessToken",
+    "ForeignFetchError",
+    "RefreshingTokenProvider",
+    "StaticKey",
+    "TokenProvider",
+]
+
+#: How long a failed token fetch is remembered: doubling from the first, up to the last.
+FIRST_FETCH_BACKOFF = 1.0
+MAX_FETCH_BACKOFF = 60.0
 
 
 def _redact(_: str) -> str:
@@ -73,6 +85,52 @@ class StaticKey:
         return "StaticKey('***')"
 
 
+class ForeignFetchError(Exception):
+    """What a token fetch raised, by type and message only.
+
+    The ``__cause__`` of a :class:`~amili_async.TokenFetchError` when the fetch
+    raised something other than the SDK's own errors: the original may hold
+    objects with credentials (an httpx error holds its request, headers and
+    all), so it is not kept. ``error_type`` is its qualified type name.
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        kind = type(error)
+        self.error_type = f"{kind.__module__}.{kind.__qualname__}"
+        super().__init__(f"{self.error_type}: {error}")
+
+
+@frozen
+class _FailedFetch:
+    """A failed fetch, remembered until ``until`` (the provider's monotonic clock)."""
+
+    cause: BaseException
+    status_code: int
+    until: float
+    backoff: float
+
+    def error(self, now: float) -> TokenFetchError:
+        """A fresh error for one caller (one exception object is never raised by many tasks)."""
+        if isinstance(self.cause, AmiliError):
+            reason = f"{type(self.cause).__name__}: {self.cause}"
+        else:
+            reason = f"the token fetch raised {self.cause}"
+        failure = TokenFetchError(
+            reason, retry_in=max(0.0, self.until - now), status_code=self.status_code
+        )
+        failure.__cause__ = self.cause
+        return failure
+
+
+def _remember(error: Exception, previous: _FailedFetch | None, now: float) -> _FailedFetch:
+    backoff = FIRST_FETCH_BACKOFF
+    if previous is not None:
+        backoff = min(MAX_FETCH_BACKOFF, previous.backoff * 2)
+    status = error.status_code if isinstance(error, APIStatusError) else 401
+    cause = error if isinstance(error, AmiliError) else ForeignFetchError(error)
+    return _FailedFetch(cause, status, now + backoff, backoff)
+
+
 class RefreshingTokenProvider:
     """Fetches tokens with ``fetch_token`` and keeps a valid one cached.
 
@@ -81,6 +139,14 @@ class RefreshingTokenProvider:
     called when there is no token, when the cached one expires within
     ``refresh_margin``, and once when the API rejects the current one. Calls
     never overlap: concurrent requests share the one refresh in progress.
+
+    When ``fetch_token`` raises, the provider raises
+    :class:`~amili_async.TokenFetchError` (an ``AuthenticationError``; the
+    original is its ``__cause__``, see there) and remembers the failure for
+    1 s, then 2 s, 4 s, ... up to 60 s after failures in a row, on ``clock``:
+    until then every caller, including those already waiting for the failed
+    call, gets the same failure without a new call. A success forgets it. A
+    :class:`~amili_async.ConfigurationError` is raised as it is.
     """
 
     def __init__(
@@ -95,6 +161,7 @@ class RefreshingTokenProvider:
         self._clock: Clock = clock or SystemClock()
         self._token: AccessToken | None = None
         self._lock = anyio.Lock()
+        self._failed: _FailedFetch | None = None
         #: How many times ``fetch_token`` was called (for monitoring and tests).
         self.refresh_count = 0
 
@@ -102,7 +169,23 @@ class RefreshingTokenProvider:
         return token is not None and token.expires_at - self._refresh_margin > self._clock.now()
 
     async def _fetch(self) -> str:
-        token = await self._fetch_token()
+        now = self._clock.monotonic()
+        if self._failed is not None and now < self._failed.until:
+            raise self._failed.error(now)
+        failed: Exception | None = None
+        try:
+            token = await self._fetch_token()
+        except ConfigurationError:
+            raise
+        except Exception as error:
+            failed = error
+        if failed is not None:
+            # Raised here, outside the except block, so that the original is not chained;
+            # and dropped from the locals, which a traceback may show.
+            now = self._clock.monotonic()
+            self._failed, failed = _remember(failed, self._failed, now), None
+            raise self._failed.error(now)
+        self._failed = None
         if not isinstance(token, AccessToken):
             raise TypeError("fetch_token must return an AccessToken")
         if token.expires_at.tzinfo is None:

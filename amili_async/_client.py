@@ -12,7 +12,8 @@ import httpx
 from ._api_code import ApiCodeAuth
 from ._auth import StaticKey, TokenProvider
 from ._clock import Clock, SystemClock
-from ._pipeline import ApiResult, Pipeline, RequestSpec
+from ._deadline import DeadlineClock, check_deadline
+from ._pipeline import DEFAULT_MAX_RESPONSE_BYTES, ApiResult, Pipeline, RequestSpec
 from ._pool import ShardedPoolTransport, environment_proxies
 from ._ratelimit import RateLimit, RateLimiter
 from ._retry import RetryPolicy
@@ -48,6 +49,14 @@ def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
     return httpx.Timeout(float(timeout))
 
 
+def _check_max_response_bytes(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise ConfigurationError(
+            f"max_response_bytes must be a positive whole number of bytes, got {limit!r}"
+        )
+    return limit
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -78,7 +87,14 @@ class AmiliClient:
     done. One client is safe to share between any number of tasks: they share
     its connection pool, its rate limit and its token.
 
-    ``timeout`` is seconds or an ``httpx.Timeout``; ``retry`` a
+    ``timeout`` is seconds or an ``httpx.Timeout``, httpx's limit on each
+    connect, read and write; ``deadline`` (seconds, default none) bounds a
+    whole call: every attempt, backoff, rate-limit wait and token fetch, on
+    the client's clock and in real time; past it the call raises
+    :class:`~amili_async.RequestTimeoutError` (a write that was sent and not
+    answered: :class:`~amili_async.OutcomeUnknownError`, never sent again).
+    ``max_response_bytes`` (default 50 MiB) is the longest answer read:
+    a longer one is :class:`~amili_async.ResponseTooLargeError`. ``retry`` a
     :class:`~amili_async.RetryPolicy`; ``rate_limit`` a
     :class:`~amili_async.RateLimit`; ``transport`` any httpx async transport
     (the sandbox plugs in here); ``clock`` the time source (tests pass a
@@ -105,8 +121,10 @@ class AmiliClient:
         token_provider: TokenProvider | None = None,
         base_url: str = DEFAULT_BASE_URL,
         timeout: float | httpx.Timeout = _DEFAULT_TIMEOUT,
+        deadline: float | None = None,
         retry: RetryPolicy | None = None,
         rate_limit: RateLimit | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
         limits: httpx.Limits | None = None,
         clock: Clock | None = None,
@@ -118,6 +136,7 @@ class AmiliClient:
         url = _check_base_url(base_url)
         self._base_url = str(url)
         self._timeout = _as_timeout(timeout) or _DEFAULT_TIMEOUT
+        self._deadline = check_deadline(deadline)
         self._retry = retry or RetryPolicy()
         self._rate_limit = rate_limit or RateLimit()
         self._clock: Clock = clock or SystemClock()
@@ -142,11 +161,13 @@ class AmiliClient:
         self._pipeline = Pipeline(
             http=http,
             auth=auth,
-            limiter=RateLimiter(self._rate_limit, self._clock),
+            limiter=RateLimiter(self._rate_limit, DeadlineClock(self._clock)),
             clock=self._clock,
             rng=random.Random(seed),
+            max_response_bytes=_check_max_response_bytes(max_response_bytes),
         )
         self._pipeline.login_retry = self._retry
+        self._pipeline.login_deadline = self._deadline
         if isinstance(auth, ApiCodeAuth):
             auth.attach(self._pipeline, self._clock)
         self._bind_services()
@@ -181,6 +202,11 @@ class AmiliClient:
         return self._timeout
 
     @property
+    def deadline(self) -> float | None:
+        """The whole-call deadline in seconds of this client (or view), or ``None``."""
+        return self._deadline
+
+    @property
     def clock(self) -> Clock:
         """The clock the client paces, backs off and expires tokens by."""
         return self._clock
@@ -205,23 +231,34 @@ class AmiliClient:
         *,
         timeout: float | httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
+        deadline: float | None = None,
     ) -> AmiliClient:
         """A view of this client with other defaults for the calls made through it.
 
         The view shares the connection pool, rate limit and token of this
-        client: ``client.with_options(timeout=5).cases.get(case_id)``.
+        client: ``client.with_options(deadline=5).cases.get(case_id)``.
         """
         view = copy.copy(self)
         if timeout is not None:
             view._timeout = _as_timeout(timeout) or self._timeout
+        if deadline is not None:
+            view._deadline = check_deadline(deadline)
         if retry is not None:
             view._retry = retry
         view._bind_services()
         return view
 
-    async def _send(self, spec: RequestSpec, timeout: float | httpx.Timeout | None) -> ApiResult:
+    async def _send(
+        self,
+        spec: RequestSpec,
+        timeout: float | httpx.Timeout | None,
+        deadline: float | None = None,
+    ) -> ApiResult:
         return await self._pipeline.request(
-            spec, retry=self._retry, timeout=_as_timeout(timeout) or self._timeout
+            spec,
+            retry=self._retry,
+            timeout=_as_timeout(timeout) or self._timeout,
+            deadline=check_deadline(deadline) or self._deadline,
         )
 
     async def aclose(self) -> None:

@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from enum import Enum, auto
 from typing import Final
 
-from .errors import APIStatusError, ConnectError, OutcomeUnknownError, TransportError
+from .errors import (
+    APIStatusError,
+    ConnectError,
+    OutcomeUnknownError,
+    TokenFetchError,
+    TransportError,
+)
 
 __all__ = ["Decision", "decide"]
 
@@ -91,6 +97,7 @@ def decide(failure: BaseException | int, *, replay_safe: bool) -> Decision:
     503 with ``Retry-After``                  RETRY            RETRY
     500, 502, 504, 503 without Retry-After    RETRY            RECONCILE
     408                                       RETRY            RAISE
+    TokenFetchError (no token to send)        RAISE            RAISE
     anything else                             RAISE            RAISE
     ========================================  ===============  ===============
 
@@ -103,6 +110,8 @@ def decide(failure: BaseException | int, *, replay_safe: bool) -> Decision:
 def _classify(failure: BaseException | int) -> _Failure:
     if isinstance(failure, int):
         return _classify_status(failure, retry_after_given=False)
+    if isinstance(failure, TokenFetchError):
+        return _Failure.OTHER  # the token provider backs off itself, for every task at once
     if isinstance(failure, APIStatusError):
         return _classify_status(failure.status_code, failure.retry_after is not None)
     if isinstance(failure, ConnectError):

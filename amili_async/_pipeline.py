@@ -1,26 +1,34 @@
 """The one request pipeline every call goes through.
 
 A service describes a request (:class:`RequestSpec`); :meth:`Pipeline.request`
-runs it: rate limiter -> token -> httpx -> classify -> retry / refresh /
-reconcile -> typed error. What follows a failure is looked up in one decision
-table (:func:`._decision.decide`). Nothing else in the SDK speaks HTTP.
+runs it: deadline -> rate limiter -> token -> httpx -> classify -> retry /
+refresh / reconcile -> typed error. What follows a failure is looked up in one
+decision table (:func:`._decision.decide`). Nothing else in the SDK speaks HTTP.
+
+No error leaving the pipeline holds the key: httpx's own exceptions (whose
+``request`` carries the ``X-API-Key`` header) are turned into the SDK's before
+anything is raised, outside their ``except`` blocks, so none is chained as a
+cause or context; tokens sit in frames only inside :class:`_Secret`, whose
+``repr`` hides them from ``capture_locals`` tracebacks.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import ExitStack
 from typing import IO, Any
 
+import anyio
 import httpx
 import tenacity
-from attrs import frozen
+from attrs import field, frozen
 
 from ._api_code import LOGIN_PATH
-from ._auth import TokenProvider
+from ._auth import ForeignFetchError, TokenProvider
 from ._clock import Clock
+from ._deadline import CallDeadline, DeadlineClock, current_deadline
 from ._decision import Decision, decide
 from ._ratelimit import RateLimiter
 from ._responses import decode_error_body, decode_json, unreadable
@@ -28,18 +36,26 @@ from ._retry import RetryPolicy, make_retrying, parse_retry_after
 from ._serde import dumps
 from ._version import __version__
 from .errors import (
+    AmiliError,
     APIStatusError,
     ConnectError,
     OutcomeUnknownError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     ResponseValidationError,
     TransportError,
     error_class_for_status,
 )
 
-__all__ = ["ApiResult", "FilePart", "Pipeline", "RequestSpec"]
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "ApiResult", "FilePart", "Pipeline", "RequestSpec"]
 
 logger = logging.getLogger("amili_async")
+
+#: The largest answer body read by default: 50 MiB, far above any JSON the API sends.
+DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024
+
+#: At most this many chunks already buffered are dropped when a body is abandoned.
+_MAX_DROPPED_CHUNKS = 1000
 
 
 @frozen
@@ -53,7 +69,7 @@ class FilePart:
     owned: bool = True
 
 
-@frozen
+@frozen(repr=False)
 class RequestSpec:
     """What a service asks for: no HTTP machinery, just the facts of one request.
 
@@ -64,6 +80,8 @@ class RequestSpec:
     ``login`` marks the token request itself: it carries its own ``headers``
     instead of a token, is never refreshed after a 401, and takes no
     concurrency slot (the requests waiting for its token hold them all).
+    Its ``repr`` names the method and path only: the body and headers may
+    hold personal data or login credentials.
     """
 
     method: str
@@ -78,6 +96,9 @@ class RequestSpec:
     login: bool = False
     headers: Mapping[str, str] | None = None
 
+    def __repr__(self) -> str:
+        return f"RequestSpec({self.method} {self.path}{', login' if self.login else ''})"
+
 
 @frozen
 class ApiResult:
@@ -89,6 +110,36 @@ class ApiResult:
     existing: Any = None
 
 
+@frozen
+class _Answer:
+    """An HTTP answer as the pipeline keeps it: no httpx response, so no request and no key.
+    Its ``repr`` leaves the body out (a login's body is the token)."""
+
+    status_code: int
+    reason_phrase: str
+    headers: httpx.Headers
+    content: bytes = field(repr=lambda content: f"<{len(content)} bytes>")
+
+
+class _Secret:
+    """A token held in a local variable: ``repr`` and ``str`` hide it, so a traceback
+    that shows locals (``rich``, ``capture_locals``) cannot. Iterating gives the one
+    value (it is what ``decode_json(secrets=...)`` masks)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((self.value,))
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+    __str__ = __repr__
+
+
 class _NotLandedError(Exception):
     """Reconciliation showed the write did not land: safe to send again."""
 
@@ -97,26 +148,67 @@ class _NotLandedError(Exception):
         super().__init__(str(cause))
 
 
-def _outcome_unknown(
-    spec: RequestSpec, error: BaseException, why_not_resent: str
-) -> OutcomeUnknownError:
+def _outcome_unknown(spec: RequestSpec, reason: str, why_not_resent: str) -> OutcomeUnknownError:
     """The one way an :class:`OutcomeUnknownError` is made: ``why_not_resent`` ends the message."""
     return OutcomeUnknownError(
         f"the request was sent but no usable answer came back, and {why_not_resent}",
         method=spec.method,
         path=spec.path,
         request_body=spec.json,
-        reason=str(error),
+        reason=reason,
     )
 
 
+def _deadline_error(spec: RequestSpec, limit: CallDeadline) -> TransportError:
+    """What a call cut by its deadline raises.
+
+    A write sent with no answer yet may have landed: it is not sent again, and
+    there is no time left to look it up, so its outcome is unknown.
+    """
+    deadline = f"the {limit.seconds:g} s deadline"
+    if limit.write_in_doubt:
+        return _outcome_unknown(
+            spec,
+            f"{deadline} passed",
+            f"{deadline} passed before it could be looked up; it was not sent again",
+        )
+    message = f"no answer within {deadline}"
+    if not spec.replay_safe:
+        message += "; the write did not land, so it can be sent again"
+    return RequestTimeoutError(message, method=spec.method, path=spec.path)
+
+
+def _mark_write_in_doubt(spec: RequestSpec, in_doubt: bool) -> None:
+    """Record for the call's deadline whether a write is out with its outcome unknown."""
+    deadline = current_deadline()
+    if deadline is not None and not spec.replay_safe:
+        deadline.write_in_doubt = in_doubt
+
+
+def _scrub_chain(error: BaseException) -> None:
+    """Cut every ``__cause__`` / ``__context__`` link in ``error``'s chain that leads to an
+    exception not made by the SDK (an httpx error holds the request and its key)."""
+    seen: set[int] = set()
+    stack = [error]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for name in ("__cause__", "__context__"):
+            linked = getattr(current, name)
+            if isinstance(linked, AmiliError | ForeignFetchError):
+                stack.append(linked)
+            elif linked is not None:
+                setattr(current, name, None)
+
+
 def _error_from_response(
-    response: httpx.Response, method: str, path: str, retry_after: float | None
+    answer: _Answer, method: str, path: str, retry_after: float | None
 ) -> APIStatusError:
-    message = response.reason_phrase or "error"
+    message = answer.reason_phrase or "error"
     issues: Mapping[str, Any] | None = None
-    body: Any = None
-    body = decode_error_body(response.content) if response.content else None
+    body: Any = decode_error_body(answer.content) if answer.content else None
     if isinstance(body, Mapping):
         error = body.get("_error")
         if isinstance(error, Mapping) and isinstance(error.get("message"), str):
@@ -126,10 +218,10 @@ def _error_from_response(
         raw_issues = body.get("_issues")
         if isinstance(raw_issues, Mapping):
             issues = raw_issues
-    cls = error_class_for_status(response.status_code)
+    cls = error_class_for_status(answer.status_code)
     return cls(
         message,
-        status_code=response.status_code,
+        status_code=answer.status_code,
         method=method,
         path=path,
         issues=issues,
@@ -138,29 +230,69 @@ def _error_from_response(
     )
 
 
-def _decode_answer(spec: RequestSpec, response: httpx.Response, token: str | None) -> Any:
+def _decode_answer(spec: RequestSpec, answer: _Answer, token: _Secret | None) -> Any:
     """The JSON of a successful answer, or :class:`ResponseValidationError`. A login
     answer is never quoted in the error: its body is the new token."""
+    error: ResponseValidationError | None = None
     try:
         return decode_json(
-            response.content,
-            status_code=response.status_code,
+            answer.content,
+            status_code=answer.status_code,
             method=spec.method,
             path=spec.path,
-            content_type=response.headers.get("Content-Type"),
-            secrets=(token,) if token is not None else (),
+            content_type=answer.headers.get("Content-Type"),
+            secrets=token if token is not None else (),
         )
-    except ResponseValidationError as error:
-        if not spec.login:
-            raise
-        raise unreadable(
-            error.reason,
-            b"",
-            status_code=response.status_code,
-            method=spec.method,
-            path=spec.path,
-            landed=False,
-        ) from None
+    except ResponseValidationError as unusable:
+        error = unusable
+    if not spec.login:
+        # Raised afresh, without the frames that read the body: it may echo the key
+        # (a debug page that shows the request's headers), and tracebacks show locals.
+        raise error.with_traceback(None)
+    raise unreadable(
+        error.reason,
+        b"",
+        status_code=answer.status_code,
+        method=spec.method,
+        path=spec.path,
+        landed=False,
+    )
+
+
+async def _abandon(chunks: AsyncIterator[bytes]) -> None:
+    """Stop reading a body part-way, ending every generator under httpx's stream now.
+
+    Left suspended, each would be collected later unclosed (a ``ResourceWarning``
+    on trio), and nothing outside httpx can close them. A cancellation raised at
+    the read they wait on ends them all, and closes the connection, as a deadline
+    does. Chunks already buffered are read and dropped on the way (a bounded few).
+    """
+    with anyio.CancelScope() as scope:
+        scope.cancel()
+        for _ in range(_MAX_DROPPED_CHUNKS):
+            try:
+                await chunks.__anext__()
+            except (StopAsyncIteration, httpx.HTTPError):
+                return
+
+
+def _transport_failure(spec: RequestSpec, error: httpx.HTTPError) -> AmiliError:
+    """The SDK's error for an httpx failure: built, not raised, so nothing chains to it."""
+    name = type(error).__name__
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return ConnectError(f"could not connect: {name}", method=spec.method, path=spec.path)
+    if isinstance(error, httpx.TimeoutException):
+        return RequestTimeoutError(f"no answer in time: {name}", method=spec.method, path=spec.path)
+    if isinstance(error, httpx.DecodingError):
+        # The body's compression is broken. A write's outcome is then unknown
+        # (reconciled like a lost answer); a read's answer cannot be used.
+        reason = "the answer's compressed body is broken"
+        if not spec.replay_safe:
+            return TransportError(reason, method=spec.method, path=spec.path)
+        return unreadable(reason, b"", status_code=None, method=spec.method, path=spec.path)
+    return TransportError(
+        f"connection failed after sending: {name}", method=spec.method, path=spec.path
+    )
 
 
 async def look_up_landed(spec: RequestSpec, error: ResponseValidationError) -> Any:
@@ -197,14 +329,19 @@ class Pipeline:
         limiter: RateLimiter,
         clock: Clock,
         rng: random.Random | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.http = http
         self.auth = auth
         self.limiter = limiter
-        self.clock = clock
+        # Every wait of a call goes through this clock, so none outlasts the call's deadline.
+        self.clock = clock if isinstance(clock, DeadlineClock) else DeadlineClock(clock)
+        self.max_response_bytes = max_response_bytes
         self._rng = rng or random.Random()
         #: The retry policy of the token request (the client's own, as it was built).
         self.login_retry = RetryPolicy()
+        #: The deadline of the token request (the client's own), in seconds.
+        self.login_deadline: float | None = None
         #: 429s in a row without a success between them (client-wide).
         self._rate_limited_streak = 0
         # Set once on the httpx client, not merged into every request.
@@ -213,9 +350,33 @@ class Pipeline:
         )
 
     async def request(
-        self, spec: RequestSpec, *, retry: RetryPolicy, timeout: httpx.Timeout | None = None
+        self,
+        spec: RequestSpec,
+        *,
+        retry: RetryPolicy,
+        timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> ApiResult:
-        """Send ``spec`` under ``retry``; return the result or raise a typed error."""
+        """Send ``spec`` under ``retry``; return the result or raise a typed error.
+
+        ``deadline`` (seconds) bounds the whole call: every attempt, backoff,
+        rate-limit wait and token fetch. When it passes the call ends with
+        :class:`~amili_async.RequestTimeoutError`, or, for a write that was
+        sent and not answered, :class:`~amili_async.OutcomeUnknownError` (it
+        is never sent again).
+        """
+        with CallDeadline(deadline, self.clock) as limit:
+            try:
+                return await self._run(spec, retry, timeout)
+            except AmiliError as error:
+                _scrub_chain(error)
+                raise
+        # Only a call cut by its deadline gets here, outside any except block.
+        raise _deadline_error(spec, limit)
+
+    async def _run(
+        self, spec: RequestSpec, retry: RetryPolicy, timeout: httpx.Timeout | None
+    ) -> ApiResult:
         # The first attempt runs directly: most requests succeed at once and need
         # none of tenacity's bookkeeping. If it fails, its error is replayed as
         # tenacity's first attempt below, so every decision after it (retry or
@@ -251,6 +412,7 @@ class Pipeline:
             rng=self._rng,
             before_sleep=log_retry,
         )
+        not_landed: _NotLandedError | None = None
         try:
             async for attempt in retrying:
                 with attempt:
@@ -260,9 +422,11 @@ class Pipeline:
                     return await self._attempt(
                         spec, attempt.retry_state.attempt_number, retry, timeout
                     )
-        except _NotLandedError as not_landed:
+        except _NotLandedError as error:
+            not_landed = error
+        if not_landed is not None:
             # The last re-send was shown not to have landed: the outcome is known.
-            raise not_landed.cause from None
+            raise not_landed.cause
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     async def _attempt(
@@ -272,20 +436,23 @@ class Pipeline:
         retry: RetryPolicy,
         timeout: httpx.Timeout | None,
     ) -> ApiResult:
+        failure: TransportError | None = None
         try:
-            response, token = await self._send_authenticated(spec, attempt_number, timeout)
+            answer, token = await self._send_authenticated(spec, attempt_number, timeout)
         except TransportError as error:
-            return await self._after_failure(spec, error, retry)
-        if response.status_code in spec.expected_status:
+            failure = error
+        if failure is not None:
+            return await self._after_failure(spec, failure, retry)
+        if answer.status_code in spec.expected_status:
             self._rate_limited_streak = 0
             try:
-                data = _decode_answer(spec, response, token)
+                data = _decode_answer(spec, answer, token)
             except ResponseValidationError as error:
                 existing = await look_up_landed(spec, error)
-                return ApiResult(response.status_code, None, response.headers, existing=existing)
-            return ApiResult(response.status_code, data, response.headers)
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
-        status_error = _error_from_response(response, spec.method, spec.path, retry_after)
+                return ApiResult(answer.status_code, None, answer.headers, existing=existing)
+            return ApiResult(answer.status_code, data, answer.headers)
+        retry_after = parse_retry_after(answer.headers.get("Retry-After"), self.clock.now())
+        status_error = _error_from_response(answer, spec.method, spec.path, retry_after)
         return await self._after_failure(spec, status_error, retry)
 
     async def _after_failure(
@@ -325,17 +492,20 @@ class Pipeline:
         if spec.reconcile is None:
             raise _outcome_unknown(
                 spec,
-                error,
+                str(error),
                 "this request cannot be looked up, so it was not sent again; check before retrying",
             ) from error
         # Give a write that is still being processed a moment to land before looking.
         await self.clock.sleep(retry.backoff(1, self._rng))
+        lookup_error: Exception | None = None
         try:
             existing = await spec.reconcile()
-        except Exception as lookup_error:
+        except Exception as failed:
+            lookup_error = failed
+        if lookup_error is not None:
             raise _outcome_unknown(
                 spec,
-                error,
+                str(error),
                 f"looking it up failed too ({type(lookup_error).__name__}); it was not sent again",
             ) from lookup_error
         if existing is not None:
@@ -346,28 +516,28 @@ class Pipeline:
                 type(error).__name__,
             )
             return ApiResult(200, None, httpx.Headers(), existing=existing)
+        _mark_write_in_doubt(spec, False)
         raise _NotLandedError(error)
 
     async def _send_authenticated(
         self, spec: RequestSpec, attempt_number: int, timeout: httpx.Timeout | None
-    ) -> tuple[httpx.Response, str | None]:
+    ) -> tuple[_Answer, _Secret | None]:
         """Send one attempt with a token (refreshed and replayed once after a 401);
         the answer and the token it was sent with."""
         if spec.login:
             await self.limiter.wait_for_server_budget()
             return await self._send_once(spec, None, attempt_number, timeout), None
         async with self.limiter.slot():
-            token = await self.auth.get_token()
-            response = await self._send_once(spec, token, attempt_number, timeout)
+            token = _Secret(await self.auth.get_token())
+            answer = await self._send_once(spec, token, attempt_number, timeout)
             if (
-                response.status_code in spec.expected_status
-                or decide(response.status_code, replay_safe=spec.replay_safe)
-                is not Decision.REFRESH
+                answer.status_code in spec.expected_status
+                or decide(answer.status_code, replay_safe=spec.replay_safe) is not Decision.REFRESH
             ):
-                return response, token
-            fresh = await self.auth.refresh(token)
-            if fresh is None or fresh == token:
-                return response, token
+                return answer, token
+            fresh = _Secret(await self.auth.refresh(token.value) or token.value)
+            if fresh.value == token.value:
+                return answer, token
             logger.info(
                 "%s %s: token rejected, refreshed it; replaying once", spec.method, spec.path
             )
@@ -376,76 +546,119 @@ class Pipeline:
     async def _send_once(
         self,
         spec: RequestSpec,
-        token: str | None,
+        token: _Secret | None,
         attempt_number: int,
         timeout: httpx.Timeout | None,
-    ) -> httpx.Response:
-        headers = dict(spec.headers or {})
-        if token is not None:
-            headers["X-API-Key"] = token
+    ) -> _Answer:
         started = self.clock.monotonic()
-        with ExitStack() as stack:
-            content: bytes | None = None
-            files: dict[str, tuple[str, IO[bytes], str]] | None = None
-            if spec.files is not None:
-                files = {}
-                for name, part in spec.files.items():
-                    stream = part.open()
-                    if part.owned:
-                        stack.enter_context(stream)
-                    files[name] = (part.filename, stream, part.content_type)
-            elif spec.json is not None:
-                content = dumps(spec.json)
-                headers["Content-Type"] = "application/json"
-            request = self.http.build_request(
-                spec.method,
-                spec.path,
-                params=spec.params,
-                content=content,
-                data=spec.form,
-                files=files,
-                headers=headers,
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )
+        _mark_write_in_doubt(spec, True)
+        outcome = await self._exchange(spec, token, timeout)
+        if isinstance(outcome, tuple):
+            error, failure = outcome
+            lost = isinstance(error, TransportError) and not isinstance(error, ConnectError)
+            _mark_write_in_doubt(spec, lost)
+            self._log(spec, attempt_number, started, None, failure)
+            raise error
+        _mark_write_in_doubt(
+            spec, decide(outcome.status_code, replay_safe=False) is Decision.RECONCILE
+        )
+        self._log(spec, attempt_number, started, outcome.status_code, None)
+        self.limiter.observe_server_budget(outcome.headers)
+        return outcome
+
+    async def _exchange(
+        self, spec: RequestSpec, token: _Secret | None, timeout: httpx.Timeout | None
+    ) -> _Answer | tuple[AmiliError, str]:
+        """Send ``spec`` and read the answer; a failure is returned (the SDK's error and
+        what httpx called it), never raised, so that no httpx error is chained to it."""
+        with ExitStack() as files:
+            request = self._build_request(spec, token, timeout, files)
             try:
-                response = await self.http.send(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-                self._log(spec, attempt_number, started, None, type(error).__name__)
-                raise ConnectError(
-                    f"could not connect: {type(error).__name__}", method=spec.method, path=spec.path
-                ) from None
-            except httpx.TimeoutException as error:
-                self._log(spec, attempt_number, started, None, type(error).__name__)
-                raise RequestTimeoutError(
-                    f"no answer in time: {type(error).__name__}", method=spec.method, path=spec.path
-                ) from None
-            except httpx.DecodingError:
-                # The body's compression is broken. A write's outcome is then unknown
-                # (reconciled like a lost answer); a read's answer cannot be used.
-                self._log(spec, attempt_number, started, None, "DecodingError")
-                reason = "the answer's compressed body is broken"
-                if not spec.replay_safe:
-                    raise TransportError(reason, method=spec.method, path=spec.path) from None
-                raise unreadable(
-                    reason, b"", status_code=None, method=spec.method, path=spec.path
-                ) from None
-            except httpx.TransportError as error:
-                self._log(spec, attempt_number, started, None, type(error).__name__)
-                raise TransportError(
-                    f"connection failed after sending: {type(error).__name__}",
+                response = await self.http.send(request, stream=True)
+                try:
+                    content = await self._read_body(response)
+                finally:
+                    await response.aclose()
+            except (httpx.TransportError, httpx.DecodingError) as error:
+                return _transport_failure(spec, error), type(error).__name__
+        headers = response.headers
+        if content is None:
+            if response.status_code not in spec.expected_status:
+                content = b""  # an error answer is judged by its status; its body only adds words
+            else:
+                landed = not spec.replay_safe and 200 <= response.status_code < 300
+                too_large = ResponseTooLargeError(
+                    self.max_response_bytes,
+                    status_code=response.status_code,
                     method=spec.method,
                     path=spec.path,
-                ) from None
-        self._log(spec, attempt_number, started, response.status_code, None)
-        self.limiter.observe_server_budget(response.headers)
-        return response
+                    landed=landed,
+                )
+                return too_large, "ResponseTooLarge"
+        return _Answer(response.status_code, response.reason_phrase, headers, content)
+
+    def _build_request(
+        self,
+        spec: RequestSpec,
+        token: _Secret | None,
+        timeout: httpx.Timeout | None,
+        files_stack: ExitStack,
+    ) -> httpx.Request:
+        """The httpx request for one attempt; the files it opens close with ``files_stack``."""
+        headers = dict(spec.headers or {})
+        if token is not None:
+            headers["X-API-Key"] = token.value
+        content: bytes | None = None
+        files: dict[str, tuple[str, IO[bytes], str]] | None = None
+        if spec.files is not None:
+            files = {}
+            for name, part in spec.files.items():
+                stream = part.open()
+                if part.owned:
+                    files_stack.enter_context(stream)
+                files[name] = (part.filename, stream, part.content_type)
+        elif spec.json is not None:
+            content = dumps(spec.json)
+            headers["Content-Type"] = "application/json"
+        return self.http.build_request(
+            spec.method,
+            spec.path,
+            params=spec.params,
+            content=content,
+            data=spec.form,
+            files=files,
+            headers=headers,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+
+    async def _read_body(self, response: httpx.Response) -> bytes | None:
+        """The answer's (decompressed) body, or ``None`` when it is longer than
+        :attr:`max_response_bytes`: then reading stops there."""
+        limit = self.max_response_bytes
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and response.headers.get("Content-Encoding", "identity") == "identity":
+            # The usual case: the size is known before reading and nothing is compressed.
+            return await response.aread() if int(length) <= limit else None
+        body: list[bytes] = []
+        size = 0
+        chunks = response.aiter_bytes()
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                await _abandon(chunks)
+                return None
+            body.append(chunk)
+        return b"".join(body)
 
     async def login(self, method: str, *, headers: Mapping[str, str], json: Any) -> Any:
         """Send the token request (see :class:`~amili_async._api_code.LoginChannel`)."""
         spec = RequestSpec(
             method, LOGIN_PATH, json=json, headers=headers, replay_safe=True, login=True
         )
-        result = await self.request(spec, retry=self.login_retry, timeout=None)
+        del headers, json  # the login credentials stay out of this frame's locals
+        result = await self.request(
+            spec, retry=self.login_retry, timeout=None, deadline=self.login_deadline
+        )
         return result.data
 
     def _log(

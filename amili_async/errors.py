@@ -8,6 +8,7 @@
     ├── PreviouslyFailedError         a bulk job's journal says this item failed in an earlier run
     ├── WaitTimeoutError              ``cases.wait_for`` gave up (also a builtin TimeoutError)
     ├── ResponseValidationError       the API answered, but its answer cannot be read
+    │   └── ResponseTooLargeError     the answer is longer than ``max_response_bytes``
     ├── TransportError                no usable HTTP answer
     │   ├── ConnectError              could not connect: the request was never sent
     │   ├── RequestTimeoutError       no answer in time
@@ -15,6 +16,7 @@
     └── APIStatusError                the API answered with an error status
         ├── BadRequestError           400
         ├── AuthenticationError       401
+        │   └── TokenFetchError       no token could be had: the token fetch (login) failed
         ├── PermissionDeniedError     403
         ├── NotFoundError             404
         ├── ConflictError             409, 412, 428 (ETag / precondition)
@@ -47,8 +49,10 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "RequestValidationError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "TokenFetchError",
     "TransportError",
     "UnprocessableEntityError",
     "WaitTimeoutError",
@@ -160,6 +164,27 @@ class ResponseValidationError(AmiliError):
         super().__init__(text)
 
 
+class ResponseTooLargeError(ResponseValidationError):
+    """The answer's body is longer than the client's ``max_response_bytes``; it was not read.
+
+    ``limit`` is that limit in bytes. As for any unreadable answer, ``landed``
+    says whether a write took effect (a success status): then do not send it
+    again.
+    """
+
+    def __init__(
+        self, limit: int, *, status_code: int, method: str, path: str, landed: bool = False
+    ) -> None:
+        self.limit = limit
+        super().__init__(
+            f"the body is longer than the {limit:,} byte limit (max_response_bytes=)",
+            status_code=status_code,
+            method=method,
+            path=path,
+            landed=landed,
+        )
+
+
 class TransportError(AmiliError):
     """No usable HTTP answer came back. ``method`` and ``path`` name the request."""
 
@@ -174,7 +199,8 @@ class ConnectError(TransportError):
 
 
 class RequestTimeoutError(TransportError):
-    """No answer arrived within the configured timeout."""
+    """No answer arrived in time: within httpx's ``timeout`` for one read, or within the
+    call's whole ``deadline`` (every attempt, wait and token fetch)."""
 
 
 class OutcomeUnknownError(TransportError):
@@ -183,7 +209,8 @@ class OutcomeUnknownError(TransportError):
     The request was *not* sent again, so nothing was duplicated; but it may or
     may not exist on the server. ``request_body`` holds what was sent so that
     the caller can look it up or retry deliberately. ``reason`` says what went
-    wrong on the wire.
+    wrong on the wire. A write still unanswered when its call's ``deadline``
+    passes ends here too: there is no time left to look it up.
     """
 
     def __init__(
@@ -244,6 +271,29 @@ class BadRequestError(APIStatusError):
 
 class AuthenticationError(APIStatusError):
     """401: the API key or token is missing, wrong or expired, even after one refresh."""
+
+
+class TokenFetchError(AuthenticationError):
+    """No access token could be had: the token provider's fetch (the login) failed.
+
+    ``__cause__`` is what the fetch raised: the SDK's own error as it was (a
+    refused login, a :class:`ConnectError`, ...), or else a stand-in holding
+    only the type and message of the original (a foreign exception, such as
+    an httpx error, can hold a request and its credentials). ``status_code``
+    is the login's status when it answered, else 401. ``retry_in`` is how
+    many seconds the provider waits before fetching again: every call until
+    then gets this same failure at once, without a new fetch.
+    """
+
+    def __init__(self, reason: str, *, retry_in: float, status_code: int = 401) -> None:
+        self.reason = reason
+        self.retry_in = retry_in
+        super().__init__(reason, status_code=status_code, method="GET", path="(access token)")
+
+    def _describe(self) -> str:
+        return (
+            f"could not get an access token: {self.reason}; no new attempt for {self.retry_in:g} s"
+        )
 
 
 class PermissionDeniedError(APIStatusError):

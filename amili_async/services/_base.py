@@ -38,8 +38,10 @@ class Resource(Generic[M]):
         # The model's structure function, looked up once rather than on every parse.
         self._structure = converter.get_structure_hook(self.model)
 
-    async def _send(self, spec: RequestSpec, timeout: TimeoutArg = None) -> ApiResult:
-        return await self._client._send(spec, timeout)
+    async def _send(
+        self, spec: RequestSpec, timeout: TimeoutArg = None, deadline: float | None = None
+    ) -> ApiResult:
+        return await self._client._send(spec, timeout, deadline)
 
     def _parse(
         self, data: Any, *, status_code: int = 200, method: str = "GET", path: str = ""
@@ -54,14 +56,18 @@ class Resource(Generic[M]):
             path=path or self.path,
         )
 
-    async def _write(self, spec: RequestSpec, timeout: TimeoutArg = None) -> M:
+    async def _write(
+        self, spec: RequestSpec, timeout: TimeoutArg = None, deadline: float | None = None
+    ) -> M:
         """Send a write; the model of its answer, or of what reconciliation found instead."""
-        written, _ = await self._write_or_find(spec, timeout)
+        written, _ = await self._write_or_find(spec, timeout, deadline)
         return written
 
-    async def _write_or_find(self, spec: RequestSpec, timeout: TimeoutArg) -> tuple[M, bool]:
+    async def _write_or_find(
+        self, spec: RequestSpec, timeout: TimeoutArg, deadline: float | None = None
+    ) -> tuple[M, bool]:
         """Send a write: the model of its answer, and whether a lookup found it instead."""
-        result = await self._send(spec, timeout)
+        result = await self._send(spec, timeout, deadline)
         if result.existing is not None:
             return result.existing, True
         return await self._parse_answer(spec, result)
@@ -71,6 +77,7 @@ class Resource(Generic[M]):
         new: object,
         reconcile: Callable[[], Awaitable[M | None]] | None,
         timeout: TimeoutArg,
+        deadline: float | None = None,
     ) -> tuple[M, bool]:
         """``POST`` the request model ``new``: the stored model, and whether a lookup found it.
 
@@ -79,7 +86,7 @@ class Resource(Generic[M]):
         :class:`~amili_async.errors.OutcomeUnknownError`).
         """
         spec = RequestSpec("POST", self.path, json=converter.unstructure(new), reconcile=reconcile)
-        return await self._write_or_find(spec, timeout)
+        return await self._write_or_find(spec, timeout, deadline)
 
     async def _parse_answer(self, spec: RequestSpec, result: ApiResult) -> tuple[M, bool]:
         """The model of ``spec``'s answer, and whether it was found by a lookup instead.
@@ -117,20 +124,22 @@ class ReadableResource(Resource[M]):
         *,
         projection: Projection | None = None,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> M:
         """Read one item by id.
 
         ``projection`` selects fields: ``{"status": 1, "debt.invoice_number": 1}``
         includes only those, ``{"transactions": 0}`` leaves those out (Eve always
         adds ``_id``, ``_created``, ``_updated`` and ``_etag``); the fields left
-        out read as ``None``. Checked before anything is sent.
+        out read as ``None``. Checked before anything is sent. ``timeout`` and
+        ``deadline`` override the client's for this call (as in every method).
         """
         _check_id(resource_id)
         params = list_params(where=None, sort=None, max_results=None, projection=projection)
         spec = RequestSpec(
             "GET", f"{self.path}/{resource_id}", params=params or None, replay_safe=True
         )
-        result = await self._send(spec, timeout)
+        result = await self._send(spec, timeout, deadline)
         return self._parse(result.data, status_code=result.status_code, path=spec.path)
 
     def list(
@@ -141,6 +150,7 @@ class ReadableResource(Resource[M]):
         max_results: int | None = None,
         projection: Projection | None = None,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> AsyncPager[M]:
         """Iterate over the items, fetching a page at a time as you go.
 
@@ -149,7 +159,7 @@ class ReadableResource(Resource[M]):
         {"$in": [...]}}``; ``sort`` e.g. ``"-_created"``; ``max_results`` the
         page size (1 to 100; the API's default, 25, when left out; a server
         configured lower uses its own limit); ``projection`` as for
-        :meth:`get`. Checked before anything is sent.
+        :meth:`get`. Checked before anything is sent. ``deadline`` bounds each page.
         """
         params = list_params(where=where, sort=sort, max_results=max_results, projection=projection)
 
@@ -157,7 +167,7 @@ class ReadableResource(Resource[M]):
             spec = RequestSpec(
                 "GET", self.path, params={**params, "page": str(page_number)}, replay_safe=True
             )
-            result = await self._send(spec, timeout)
+            result = await self._send(spec, timeout, deadline)
             return parse_page(
                 result.data,
                 self.model,

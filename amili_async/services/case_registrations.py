@@ -29,6 +29,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         registration: NewCaseRegistration | Mapping[str, Any],
         *,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> CaseRegistration:
         """Register a customer's debts; each debt becomes its own case.
 
@@ -38,7 +39,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         creditor and invoice numbers) before sending it again, so a registration
         never lands twice.
         """
-        registered, _ = await self.create_or_find(registration, timeout=timeout)
+        registered, _ = await self.create_or_find(registration, timeout=timeout, deadline=deadline)
         return registered
 
     async def create_or_find(
@@ -46,6 +47,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         registration: NewCaseRegistration | Mapping[str, Any],
         *,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> tuple[CaseRegistration, bool]:
         """Like :meth:`create`, also saying whether the registration was found already stored.
 
@@ -58,7 +60,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         async def find_existing() -> CaseRegistration | None:
             return await self.find(new)
 
-        return await self._create(new, find_existing, timeout)
+        return await self._create(new, find_existing, timeout, deadline)
 
     def create_many(
         self,
@@ -72,6 +74,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         progress: ProgressCallback | None = None,
         total: int | None = None,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> BulkJob[RegistrationOutcome]:
         """Register many customers' debts at once, one outcome per item::
 
@@ -105,8 +108,8 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         """
         calls = _registering.RegistrationCalls(
             path=self.path,
-            find=lambda new: self.find(new, timeout=timeout),
-            create_or_find=lambda new: self.create_or_find(new, timeout=timeout),
+            find=lambda new: self.find(new, timeout=timeout, deadline=deadline),
+            create_or_find=lambda new: self.create_or_find(new, timeout=timeout, deadline=deadline),
         )
         return _registering.create_many(
             calls,
@@ -121,7 +124,11 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         )
 
     async def find(
-        self, registration: NewCaseRegistration | Mapping[str, Any], *, timeout: TimeoutArg = None
+        self,
+        registration: NewCaseRegistration | Mapping[str, Any],
+        *,
+        timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> CaseRegistration | None:
         """The stored registration of the same creditor with the same invoice numbers, if any.
 
@@ -137,7 +144,8 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
             "debts.invoice_number": {"$in": sorted(wanted)},
         }
         overlapping: list[str] = []
-        async for stored in self.list(where=where, max_results=50, timeout=timeout):
+        stored_ones = self.list(where=where, max_results=50, timeout=timeout, deadline=deadline)
+        async for stored in stored_ones:
             if set(stored.invoice_numbers) == wanted:
                 return stored
             overlapping.append(stored.id)

@@ -29,6 +29,7 @@ class Cases(ReadableResource[Case]):
         progress: ProgressCallback | None = None,
         total: int | None = None,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> BulkJob[CaseResult]:
         """Read many cases at once, ``concurrency`` at a time, under the client's rate limit::
 
@@ -41,7 +42,7 @@ class Cases(ReadableResource[Case]):
         read is a result with ``error`` set; it does not stop the others.
         """
         return _polling.get_many(
-            self._reader(timeout),
+            self._reader(timeout, deadline),
             case_ids,
             clock=self._client.clock,
             concurrency=concurrency,
@@ -60,6 +61,7 @@ class Cases(ReadableResource[Case]):
         progress: ProgressCallback | None = None,
         seed: int | None = None,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> BulkJob[CaseUpdate]:
         """Poll cases and yield each one when it changes, until each reaches ``until``::
 
@@ -82,7 +84,7 @@ class Cases(ReadableResource[Case]):
         the error is final (a 4xx such as 404).
         """
         return _polling.watch(
-            self._reader(timeout),
+            self._reader(timeout, deadline),
             case_ids,
             clock=self._client.clock,
             interval=interval,
@@ -101,6 +103,7 @@ class Cases(ReadableResource[Case]):
         max_wait: float | None = None,
         interval: float = 60.0,
         request_timeout: TimeoutArg = None,
+        request_deadline: float | None = None,
         timeout: float | None = None,
     ) -> Case:
         """Poll one case every ``interval`` seconds until it reaches ``status``; return it.
@@ -109,8 +112,8 @@ class Cases(ReadableResource[Case]):
         closed). ``max_wait`` is the most seconds to wait in all, on the
         client's clock; past it :class:`~amili_async.errors.WaitTimeoutError`
         (also a builtin ``TimeoutError``) is raised carrying the case as last
-        seen. ``request_timeout`` applies to each read, like ``timeout=``
-        everywhere else in the SDK.
+        seen. ``request_timeout`` and ``request_deadline`` apply to each read,
+        like ``timeout=`` and ``deadline=`` everywhere else in the SDK.
 
         ``timeout`` is the old name of ``max_wait``, deprecated: it warns and
         means the same.
@@ -118,7 +121,7 @@ class Cases(ReadableResource[Case]):
         if timeout is not None:
             max_wait = _renamed_timeout(timeout, max_wait)
         return await _polling.wait_for(
-            self._reader(request_timeout),
+            self._reader(request_timeout, request_deadline),
             case_id,
             clock=self._client.clock,
             status=status,
@@ -126,11 +129,11 @@ class Cases(ReadableResource[Case]):
             interval=interval,
         )
 
-    def _reader(self, timeout: TimeoutArg) -> _polling.ReadCase:
-        """``get``, with ``timeout`` applied to every read."""
+    def _reader(self, timeout: TimeoutArg, deadline: float | None) -> _polling.ReadCase:
+        """``get``, with ``timeout`` and ``deadline`` applied to every read."""
 
         async def read(case_id: str) -> Case:
-            return await self.get(case_id, timeout=timeout)
+            return await self.get(case_id, timeout=timeout, deadline=deadline)
 
         return read
 

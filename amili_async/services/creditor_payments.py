@@ -19,7 +19,11 @@ class CreditorPayments(ReadableResource[CreditorPayment]):
     model = CreditorPayment
 
     async def create(
-        self, payment: NewCreditorPayment | Mapping[str, Any], *, timeout: TimeoutArg = None
+        self,
+        payment: NewCreditorPayment | Mapping[str, Any],
+        *,
+        timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> CreditorPayment:
         """Register a payment; validated before anything is sent.
 
@@ -45,7 +49,7 @@ class CreditorPayments(ReadableResource[CreditorPayment]):
             )
 
         created, _ = await self._create(
-            new, find_existing if reference is not None else None, timeout
+            new, find_existing if reference is not None else None, timeout, deadline
         )
         log_business_outcome(
             "creditor payment",

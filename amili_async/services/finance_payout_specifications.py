@@ -29,6 +29,7 @@ class FinancePayoutSpecifications(ReadableResource[FinancePayoutSpecification]):
         max_results: int | None = None,
         projection: Projection | None = None,
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> AsyncPager[FinancePayoutSpecification]:
         """Iterate over finance lines; ``payout=`` keeps one payout's lines.
 
@@ -39,7 +40,12 @@ class FinancePayoutSpecifications(ReadableResource[FinancePayoutSpecification]):
         if payout is not None:
             where = _with_payout(where, payout)
         return super().list(
-            where=where, sort=sort, max_results=max_results, projection=projection, timeout=timeout
+            where=where,
+            sort=sort,
+            max_results=max_results,
+            projection=projection,
+            timeout=timeout,
+            deadline=deadline,
         )
 
 

@@ -55,6 +55,7 @@ class Media(Resource[MediaUpload]):
         domain: str = "cases",
         dotted_path: str = "original_invoice",
         timeout: TimeoutArg = None,
+        deadline: float | None = None,
     ) -> MediaUpload:
         """Upload ``file`` to the resource ``reference_id`` (a case id by default).
 
@@ -80,7 +81,7 @@ class Media(Resource[MediaUpload]):
             files={"file": part},
             replay_safe=replayable,
         )
-        upload, _ = await self._parse_answer(spec, await self._send(spec, timeout))
+        upload, _ = await self._parse_answer(spec, await self._send(spec, timeout, deadline))
         return upload
 
     def _file_part(
