@@ -11,7 +11,6 @@ Nested parts that echo the request or are rarely inspected (the debt, the
 customer, the flow items) are ``dict[str, Any]``.
 """
 
-from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict
