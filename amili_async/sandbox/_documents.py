@@ -11,7 +11,8 @@ Nested parts that echo the request or are rarely inspected (the debt, the
 customer, the flow items) are ``dict[str, Any]``.
 """
 
-
+# No ``from __future__ import annotations`` here: ``NotRequired`` must be seen
+# when the classes are made, or ``__optional_keys__`` would come out empty.
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict
 
