@@ -10,7 +10,11 @@ Run it in process (no socket)::
 or serve it on a loopback port with :class:`SandboxServer` (or
 ``amili-async sandbox serve``). Move its clock with :meth:`Sandbox.advance`,
 inject faults through :attr:`Sandbox.faults`, and look inside with
-:meth:`Sandbox.cases`, :meth:`Sandbox.payments` and :attr:`Sandbox.request_log`.
+:meth:`Sandbox.cases`, :meth:`Sandbox.payments` and :attr:`Sandbox.request_log`
+(plain JSON-ready dicts, typed as :class:`CaseDocument`, :class:`PaymentDocument`, ...).
+
+In pytest, the ``amili_sandbox`` fixture (installed with the package) yields a
+:class:`SandboxFixture`: a fresh sandbox and an ``AmiliClient`` wired to it.
 
 It answers the way an Eve 2.3 server configured like Amili does (checked
 against one in ``tests/contract``); Eve's settings that Amili may have changed
@@ -30,7 +34,19 @@ Sandbox-only HTTP endpoints (authenticated with the static API key):
 
 from ._accounts import SandboxAccount, SandboxCreditor
 from ._api_users import SandboxApiUser
+from ._documents import (
+    Amount,
+    CaseDocument,
+    ClosedDocument,
+    PaymentDocument,
+    RegistrationDocument,
+    ServiceDocument,
+    StateChangeDocument,
+    StatusChangeDocument,
+    TransactionDocument,
+)
 from ._faults import FaultInjector, FaultKind, FaultRule
+from ._fixture import SandboxFixture
 from ._realtime import RealtimeClock
 from ._sandbox import Sandbox
 from ._server import SandboxServer, check_loopback, serve
@@ -39,18 +55,28 @@ from ._state import LoggedRequest
 from ._transport import SandboxTransport
 
 __all__ = [
+    "Amount",
     "ApiSettings",
+    "CaseDocument",
+    "ClosedDocument",
     "FaultInjector",
     "FaultKind",
     "FaultRule",
     "LoggedRequest",
+    "PaymentDocument",
     "RealtimeClock",
+    "RegistrationDocument",
     "Sandbox",
     "SandboxAccount",
     "SandboxApiUser",
     "SandboxCreditor",
+    "SandboxFixture",
     "SandboxServer",
     "SandboxTransport",
+    "ServiceDocument",
+    "StateChangeDocument",
+    "StatusChangeDocument",
+    "TransactionDocument",
     "check_loopback",
     "serve",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import anyio
 from starlette.applications import Starlette
@@ -21,6 +21,7 @@ from ._accounts import (
 from ._api_users import MAX_JWT_LIFETIME, PublicKeyInput, SandboxApiUser
 from ._app import build_app
 from ._directory import INACTIVE_CREDITOR_ID
+from ._documents import CaseDocument, PaymentDocument, RegistrationDocument
 from ._faults import FaultInjector
 from ._query import DEFAULT_MAX_RESULTS_CAP
 from ._settings import ApiSettings
@@ -255,17 +256,18 @@ class Sandbox:
 
     # --- inspection -----------------------------------------------------------------
 
-    def cases(self) -> list[dict[str, Any]]:
-        """Every stored case as the API would return it (JSON-ready copies)."""
-        return self._state.snapshot("cases")
+    def cases(self) -> list[CaseDocument]:
+        """Every stored case as the API would return it (JSON-ready copies, oldest first).
 
-    def registrations(self) -> list[dict[str, Any]]:
-        """Every stored case registration (JSON-ready copies)."""
-        return self._state.snapshot("case--registrations")
+        Plain ``dict``s, typed as :class:`~amili_async.sandbox.CaseDocument` so
+        that a type checker knows the fields (dates are RFC 1123 strings, amounts
+        ``Decimal`` or ``int``). Changing a copy changes nothing in the sandbox.
+        """
+        return cast("list[CaseDocument]", self._state.snapshot("cases"))
 
-    def payments(self) -> list[dict[str, Any]]:
-        """Every stored creditor payment (JSON-ready copies)."""
-        return self._state.snapshot("creditor--payments")
+    def registrations(self) -> list[RegistrationDocument]:
+        """Every stored case registration (JSON-ready copies, typed like :meth:`cases`)."""
+        return cast("list[RegistrationDocument]", self._state.snapshot("case--registrations"))
 
     def creditings(self) -> list[dict[str, Any]]:
         """Every stored creditor crediting (JSON-ready copies)."""
@@ -279,9 +281,13 @@ class Sandbox:
         """Every stored invoice registration (JSON-ready copies)."""
         return self._state.snapshot("invoice--registrations")
 
-    def case(self, case_id: str) -> dict[str, Any]:
-        """One case as the API would return it; ``KeyError`` if unknown."""
-        return self._state.case(case_id)
+    def payments(self) -> list[PaymentDocument]:
+        """Every stored creditor payment (JSON-ready copies, typed like :meth:`cases`)."""
+        return cast("list[PaymentDocument]", self._state.snapshot("creditor--payments"))
+
+    def case(self, case_id: str) -> CaseDocument:
+        """One case as the API would return it (a JSON-ready copy); ``KeyError`` if unknown."""
+        return cast(CaseDocument, self._state.case(case_id))
 
     def file(self, case_id: str) -> bytes:
         """The bytes of the invoice last uploaded for a case; ``KeyError`` if none."""
