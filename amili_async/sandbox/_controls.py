@@ -47,6 +47,8 @@ def check_seconds(
         seconds = float(value)
     except OverflowError:
         seconds = math.inf
+    except ValueError:  # Decimal("sNaN")
+        seconds = math.nan
     if not math.isfinite(seconds):
         raise ValueError(f"{name} must be a finite number, got {_show(value)}")
     if seconds < 0 or (positive and seconds == 0):

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import amili_async.sandbox
 from amili_async.cli import main
-from amili_async.cli._rows import MAX_FIELD_CHARS
+from amili_async.cli._common import UsageError
+from amili_async.cli._rows import MAX_FIELD_CHARS, Row, RowError, read_rows
 
 HEADER = (
     "customer_id_number,customer_name,address_line_1,zip_code,city,"
@@ -236,3 +240,30 @@ def test_sandbox_serve_refuses_impossible_options(
         main(["sandbox", "serve", option, value])
     assert exited.value.code == 2
     assert f"argument {option}" in capsys.readouterr().err
+
+
+FILE_START = st.sampled_from([b"", b"\xef\xbb\xbf", HEADER.encode() + b"\n", b"a;b\r\n"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=FILE_START, body=st.binary(max_size=400) | st.text(max_size=400).map(str.encode))
+def test_any_bytes_give_rows_row_errors_or_one_usage_error(start: bytes, body: bytes) -> None:
+    """Whatever a file holds, reading it never raises anything but a :class:`UsageError`."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "rows"
+        path.write_bytes(start + body)
+        for file_format in ("csv", "jsonl"):
+            read = read_or_refusal(path, file_format)
+            if isinstance(read, UsageError):
+                assert "\n" not in str(read)  # one line
+                continue
+            for line, row in read:
+                assert line >= 1
+                assert isinstance(row, dict | RowError)
+
+
+def read_or_refusal(path: Path, file_format: str) -> list[Row] | UsageError:
+    try:
+        return list(read_rows(path, file_format))
+    except UsageError as error:
+        return error

@@ -8,10 +8,16 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sandbox_support import client, register
 
 from amili_async import ManualClock
+from amili_async._serde import parse_http_date
 from amili_async.sandbox import Sandbox
+from amili_async.sandbox._controls import check_seconds
+from amili_async.sandbox._errors import ApiError
+from amili_async.sandbox._query import compile_where
 
 pytestmark = pytest.mark.anyio
 
@@ -229,3 +235,66 @@ def test_there_are_at_most_a_thousand_fault_rules() -> None:
         faults.error(path="/nothing")
     with pytest.raises(ValueError, match="1000 fault rules already"):
         faults.error(path="/nothing")
+
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.sampled_from(["$gt", "$in", "$and", "$or", "$not", "$exists", "a", "debts.0", NOW])
+    | st.text(max_size=8)
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["$gt", "$lt", "$in", "$nin", "$and", "$or", "$nor", "$not", "$eq"])
+            | st.sampled_from(["customer.name", "debts.invoice_number", "a.b", "$where", "$regex"])
+            | st.text(max_size=6),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=30,
+)
+STORED = {
+    "customer": {"name": "ACME", "id_number": "5560269986"},
+    "debts": [{"invoice_number": "INV-1", "capital_to_claim": 2000}, {"invoice_number": "INV-2"}],
+    "_created": parse_http_date(NOW),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_any_where_compiles_to_a_predicate_or_is_a_400(query: object) -> None:
+    """A ``where`` either compiles, and its predicate answers True or False, or is a 400."""
+    try:
+        predicate = compile_where(json.dumps(query))
+    except ApiError as error:
+        status = error.status
+    else:
+        status = 200
+        assert predicate(STORED) in (True, False)
+    assert status in (200, 400)
+
+
+@given(
+    st.none()
+    | st.booleans()
+    | st.text(max_size=5)
+    | st.integers()
+    | st.floats()
+    | st.decimals()
+    | st.lists(st.integers(), max_size=2)
+)
+def test_a_control_value_is_finite_seconds_in_range_or_a_value_error(value: object) -> None:
+    try:
+        seconds = check_seconds("seconds", value, maximum=3600.0)
+    except ValueError as error:
+        reason = str(error)
+    else:
+        reason = "seconds must be in range"
+        assert 0.0 <= seconds <= 3600.0
+    assert reason.startswith("seconds must be")
