@@ -7,6 +7,7 @@ Code in this package never calls ``datetime.now()``, ``time.monotonic()`` or
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -78,10 +79,16 @@ class ManualClock:
         return self._elapsed
 
     def advance(self, seconds: float = 0.0, *, days: float = 0.0, hours: float = 0.0) -> None:
-        """Move time forward."""
+        """Move time forward (``ValueError`` for a step back, NaN, or past year 9999)."""
         delta = seconds + hours * 3600.0 + days * 86400.0
         if delta < 0:
             raise ValueError("time only moves forward")
+        if not math.isfinite(delta):
+            raise ValueError(f"cannot advance the clock by {delta} seconds")
+        try:
+            self._start + timedelta(seconds=self._elapsed + delta)
+        except OverflowError:
+            raise ValueError(f"advancing by {delta:.6g} seconds passes year 9999") from None
         self._elapsed += delta
 
     async def sleep(self, seconds: float) -> None:

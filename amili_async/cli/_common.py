@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO, TypeAlias
 
-__all__ = ["Output", "SubParsers", "UsageError", "error_message", "positive_int"]
+__all__ = ["Output", "SubParsers", "UsageError", "check_writable", "error_message", "positive_int"]
 
 #: The object ``add_subparsers()`` returns, which each subcommand registers itself on.
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -76,3 +78,23 @@ class Output:
             self._console.print(text, markup=False)
         else:
             print(text, file=self._stream)
+
+
+def check_writable(path: Path, option: str) -> None:
+    """Raise :class:`UsageError` unless a file can be written at ``path`` (for ``option``).
+
+    Its directory must exist and be writable (SQLite also writes its ``-wal``
+    file there), and the path must not be a directory or a file we cannot write.
+    """
+    where = f"{option} {path}"
+    if path.is_dir():
+        raise UsageError(f"{where}: is a directory; name a file")
+    parent = path.parent
+    if not parent.exists():
+        raise UsageError(f"{where}: the directory {parent} does not exist")
+    if not parent.is_dir():
+        raise UsageError(f"{where}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK) or (
+        path.exists() and not os.access(path, os.R_OK | os.W_OK)
+    ):
+        raise UsageError(f"{where}: no permission to write there")

@@ -3,8 +3,10 @@
 The file
 --------
 One row per debt. A CSV file has a header row naming the columns below (in
-any order; unknown columns are ignored; UTF-8, a byte-order mark is fine). A
-JSONL file has one JSON object per line with the same keys (values may be JSON
+any order; unknown columns are ignored), fields separated by ``,`` or ``;``
+(the header tells which), each at most a mebibyte. The file must be UTF-8 (a
+byte-order mark is fine); any other is refused whole, before anything is sent
+(exit status 2). A JSONL file has one JSON object per line with the same keys (values may be JSON
 numbers and booleans). Rows with the same ``customer_id_number`` for the same
 account and creditor become **one registration** (one customer, several debts;
 each debt becomes its own case).
@@ -68,7 +70,9 @@ Results and resuming
 (``type``, ``message``, ``issues``). ``--journal PATH`` keeps a SQLite journal:
 rerunning the same command after a crash or Ctrl-C skips what was created,
 looks up what was in flight, and retries failures only with
-``--retry-failed``. Exit status: 0 all registered, 1 some failed, 2 usage error.
+``--retry-failed``. Ctrl-C prints the summary so far and the command that
+resumes. Exit status: 0 all registered, 1 some failed, 2 usage error (checked
+before anything is sent), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -83,11 +87,11 @@ import anyio
 
 from amili_async import AmiliError
 
-from ._common import SubParsers, UsageError
+from ._common import SubParsers, UsageError, check_writable
 from ._connect import Connection, connect, console
 from ._grouping import Group, Plan, Source, first_pass, groups
 from ._jobs import add_job_arguments, check_job_arguments
-from ._report import ProgressView, Summary, print_summary
+from ._report import ProgressView, Summary, print_interrupted, print_summary
 from ._results import Recorder, ResultLine, ResultsFile
 from ._rows import format_of
 
@@ -114,15 +118,27 @@ def _main(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise UsageError(f"no such file: {args.file}")
     check_job_arguments(args)
-    return anyio.run(_run, args, file_format)
+    for option, path in (("--results", args.results), ("--journal", args.journal)):
+        if path is not None:
+            check_writable(path, option)
+    summary = Summary()
+    started = time.monotonic()
+    try:
+        return anyio.run(_run, args, file_format, summary)
+    except KeyboardInterrupt:
+        out, err = console(args.plain), console(args.plain, stderr=True)
+        print_interrupted(out, err, summary, time.monotonic() - started, args)
+        return 130
 
 
-async def _run(args: argparse.Namespace, file_format: str) -> int:
+async def _run(args: argparse.Namespace, file_format: str, summary: Summary) -> int:
     async with connect(args, concurrency=args.concurrency) as connection:
-        return await _register(args, file_format, connection)
+        return await _register(args, file_format, connection, summary)
 
 
-async def _register(args: argparse.Namespace, file_format: str, connection: Connection) -> int:
+async def _register(
+    args: argparse.Namespace, file_format: str, connection: Connection, summary: Summary
+) -> int:
     account = args.account or connection.account_id
     creditor = args.creditor or connection.creditor_id
     source = Source(args.file, file_format, account, creditor)
@@ -134,7 +150,6 @@ async def _register(args: argparse.Namespace, file_format: str, connection: Conn
         )
     out = console(args.plain)
     err = console(args.plain, stderr=True)
-    summary = Summary()
     started = time.monotonic()
     try:
         with (

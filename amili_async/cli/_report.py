@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import shlex
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +27,15 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-__all__ = ["REGISTRATIONS", "ProgressView", "Summary", "Wording", "print_summary"]
+__all__ = [
+    "REGISTRATIONS",
+    "ProgressView",
+    "Summary",
+    "Wording",
+    "print_interrupted",
+    "print_summary",
+    "resume_command",
+]
 
 #: Problems printed in the summary; the results file has them all.
 _MOST_PROBLEMS = 50
@@ -216,3 +226,41 @@ def _summary_table(
     if results is not None:
         table.add_row("results", str(results))
     return table
+
+
+def print_interrupted(
+    out: Console, err: Console, summary: Summary, elapsed: float, args: argparse.Namespace
+) -> None:
+    """After Ctrl-C: the summary so far, and how to resume (the command, with its journal)."""
+    print_summary(out, summary, elapsed, journal=args.journal, results=args.results)
+    err.print("[bold]Interrupted.[/] Every outcome above is recorded.")
+    if args.sandbox:
+        err.print("The embedded sandbox ended with this command: there is nothing to resume.")
+    elif args.journal is None:
+        err.print(
+            "There was no --journal, so a rerun cannot tell what was sent: registrations "
+            "created above would be sent again. Use --journal PATH next time."
+        )
+    else:
+        err.print("To resume (nothing created is sent again), run:")
+        err.print(f"  {resume_command(args)}", markup=False, soft_wrap=True)
+
+
+def resume_command(args: argparse.Namespace) -> str:
+    """The ``register`` command line that resumes the run ``args`` describe."""
+    words = ["amili-async", "register", str(args.file)]
+    options = (
+        ("--journal", args.journal),
+        ("--results", args.results),
+        ("--concurrency", args.concurrency),
+        ("--account", args.account),
+        ("--creditor", args.creditor),
+        ("--format", args.format),
+        ("--rate", args.rate),
+    )
+    for option, value in options:
+        if value is not None:
+            words += [option, str(value)]
+    flags = (("--retry-failed", args.retry_failed), ("--plain", args.plain))
+    words += [flag for flag, given in flags if given]
+    return shlex.join(words)

@@ -153,7 +153,8 @@ class ResultsFile:
     def __enter__(self) -> ResultsFile:
         if self._path is not None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self._path.open("w", encoding="utf-8")
+            # Line-buffered: every line is in the file as soon as it is written (Ctrl-C, kill).
+            self._handle = self._path.open("w", encoding="utf-8", buffering=1)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

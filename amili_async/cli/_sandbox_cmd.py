@@ -12,11 +12,30 @@ from ._sandbox_login import add_login_arguments, prepare_login
 __all__ = ["register"]
 
 
+#: The largest ``--rate-limit`` window: a day.
+_MAX_WINDOW = 86_400
+
+
 def _rate(text: str) -> Decimal:
+    """A reference rate in percent: a finite number from -100 to 100."""
     try:
-        return Decimal(text)
+        rate = Decimal(text)
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not rate.is_finite() or abs(rate) > 100:
+        raise argparse.ArgumentTypeError(f"must be a percentage from -100 to 100, got {text}")
+    return rate
+
+
+def _port(text: str) -> int:
+    """A TCP port: a whole number from 0 (any free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be from 0 (any free port) to 65535, got {text}")
+    return port
 
 
 def _rate_limit(text: str) -> tuple[int, int]:
@@ -26,9 +45,10 @@ def _rate_limit(text: str) -> tuple[int, int]:
         limit = (int(requests), int(seconds)) if slash else None
     except ValueError:
         limit = None
-    if limit is None or min(limit) < 1:
+    if limit is None or min(limit) < 1 or limit[1] > _MAX_WINDOW:
         raise argparse.ArgumentTypeError(
-            f"expected REQUESTS/SECONDS, two whole numbers >= 1 (like 300/60), got {text!r}"
+            "expected REQUESTS/SECONDS, two whole numbers >= 1 (like 300/60), at most "
+            f"{_MAX_WINDOW} seconds, got {text!r}"
         )
     return limit
 
@@ -53,7 +73,7 @@ def register(subparsers: SubParsers) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
     serve.add_argument(
-        "--port", type=int, default=8400, help="port, 0 for any free one (default: %(default)s)"
+        "--port", type=_port, default=8400, help="port, 0 for any free one (default: %(default)s)"
     )
     serve.add_argument(
         "--seed", type=int, default=0, help="seed for ids, keys and faults (default: %(default)s)"

@@ -20,6 +20,7 @@ from ._api_users import (
     verify_login_jwt,
 )
 from ._collections import Documents
+from ._controls import MAX_TOKEN_LIFETIME, check_seconds
 from ._directory import (
     FIRST_CREDITOR_NUMBER,
     AccountDocuments,
@@ -181,8 +182,9 @@ class Accounts:
         self, lifetime_seconds: float, account_id: str, now: datetime
     ) -> tuple[str, datetime]:
         """A new token for ``account_id`` valid for ``lifetime_seconds`` from ``now``."""
-        if lifetime_seconds <= 0:
-            raise ValueError("a token lifetime must be positive")
+        lifetime_seconds = check_seconds(
+            "a token lifetime", lifetime_seconds, maximum=MAX_TOKEN_LIFETIME, positive=True
+        )
         if account_id not in self._accounts:
             raise ValueError(f"no account {account_id}")
         token = f"sbx_tok_{self._ids.hex_token(20)}"

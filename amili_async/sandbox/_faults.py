@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import math
 import random
 import threading
 from collections import Counter
@@ -21,6 +22,8 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+
+from ._controls import MAX_FAULT_SECONDS, check_seconds
 
 __all__ = [
     "ConnectionDropped",
@@ -58,6 +61,9 @@ class FaultKind(enum.StrEnum):
     EXPIRE_TOKEN = "expire_token"
 
 
+#: The most rules at once, and the longest path glob.
+_MAX_RULES = 1000
+_MAX_PATH = 1000
 _ERROR_STATUSES = frozenset({500, 502, 503, 504})
 _GATEWAY_STATUSES = frozenset({502, 504})
 _DEFAULT_STATUS = {
@@ -125,6 +131,29 @@ class FaultDecision:
     rule: FaultRule | None = None
 
 
+def _check_scope(path: str, rate: float, times: int | None) -> None:
+    """Refuse a path glob, rate or count that makes no sense (``ValueError``)."""
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"rate must be between 0 and 1, got {rate}")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise ValueError(f"times must be at least 1 (or None for no limit), got {times}")
+    if (not path.startswith("/") and path != "*") or len(path) > _MAX_PATH:
+        raise ValueError(
+            f"path must be a glob starting with '/' (or '*'), at most {_MAX_PATH} "
+            f"characters, got {path[:40]!r}"
+        )
+
+
+def _checked_status(kind: FaultKind, status: int | None) -> int | None:
+    """The status a fault of ``kind`` answers (its default when ``None``), or ``ValueError``."""
+    status = status if status is not None else _DEFAULT_STATUS.get(kind)
+    if kind is FaultKind.ERROR and status not in _ERROR_STATUSES:
+        raise ValueError(f"an error fault answers 500, 502, 503 or 504, not {status}")
+    if kind is FaultKind.ERROR_AFTER_COMMIT and status not in _GATEWAY_STATUSES:
+        raise ValueError(f"an error-after-commit fault answers 502 or 504, not {status}")
+    return 429 if kind is FaultKind.RATE_LIMIT else status
+
+
 class FaultInjector:
     """The sandbox's fault rules (``sandbox.faults``).
 
@@ -156,26 +185,23 @@ class FaultInjector:
         retry_after: float | None = None,
         seconds: float = 0.0,
     ) -> FaultRule:
-        """Add a rule; raises ``ValueError`` for a setting that makes no sense."""
+        """Add a rule; raises ``ValueError`` for a setting that makes no sense.
+
+        ``rate`` must be from 0 to 1, ``times`` a whole number >= 1 (or ``None``),
+        ``seconds`` and ``retry_after`` finite and at most an hour, ``path`` at most
+        1,000 characters, and there may be at most 1,000 rules.
+        """
         kind = FaultKind(kind)
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"rate must be between 0 and 1, got {rate}")
-        if times is not None and times < 1:
-            raise ValueError(f"times must be at least 1 (or None for no limit), got {times}")
-        if seconds < 0 or (retry_after is not None and retry_after < 0):
-            raise ValueError("seconds and retry_after cannot be negative")
+        _check_scope(path, rate, times)
+        status = _checked_status(kind, status)
+        seconds = check_seconds("seconds", seconds, maximum=MAX_FAULT_SECONDS)
+        if retry_after is not None:
+            retry_after = check_seconds("retry_after", retry_after, maximum=MAX_FAULT_SECONDS)
         if kind is FaultKind.LATENCY and seconds <= 0:
             raise ValueError("a latency fault needs seconds > 0")
-        status = status if status is not None else _DEFAULT_STATUS.get(kind)
-        if kind is FaultKind.ERROR and status not in _ERROR_STATUSES:
-            raise ValueError(f"an error fault answers 500, 502, 503 or 504, not {status}")
-        if kind is FaultKind.ERROR_AFTER_COMMIT and status not in _GATEWAY_STATUSES:
-            raise ValueError(f"an error-after-commit fault answers 502 or 504, not {status}")
-        if kind is FaultKind.RATE_LIMIT:
-            status = 429
-        if not path.startswith("/") and path != "*":
-            raise ValueError(f"path must be a glob starting with '/' (or '*'), got {path!r}")
         with self._lock:
+            if len(self._rules) >= _MAX_RULES:
+                raise ValueError(f"there are {_MAX_RULES} fault rules already: remove some first")
             rule = FaultRule(
                 id=self._next_id,
                 kind=kind,
@@ -308,14 +334,17 @@ class FaultInjector:
                 return None
             if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
                 raise ValueError(f"{name} must be a number, got {value!r}")
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:
+                return math.inf
 
         def whole(name: str) -> int | None:
             value = number(name)
             if value is None:
                 return None
-            if value != int(value):
-                raise ValueError(f"{name} must be a whole number, got {value!r}")
+            if not math.isfinite(value) or value != int(value):
+                raise ValueError(f"{name} must be a whole number, got {body[name]!r}")
             return int(value)
 
         rate, seconds = number("rate"), number("seconds")

@@ -24,6 +24,8 @@ from ._errors import ApiError
 __all__ = [
     "DEFAULT_MAX_RESULTS",
     "DEFAULT_MAX_RESULTS_CAP",
+    "MAX_WHERE_DEPTH",
+    "MAX_WHERE_TERMS",
     "ListQuery",
     "Paging",
     "QueryItems",
@@ -46,6 +48,11 @@ Predicate = Callable[[Mapping[str, Any]], bool]
 Doc = TypeVar("Doc", bound=Mapping[str, Any])
 #: A query string as ``(name, value)`` pairs, in the order sent (repeats allowed).
 QueryItems = Sequence[tuple[str, str]]
+
+#: The deepest ``where`` answered (MongoDB refuses documents nested deeper than 100).
+MAX_WHERE_DEPTH = 100
+#: The most keys and list items, in all, of a ``where`` answered.
+MAX_WHERE_TERMS = 1000
 
 #: Eve refuses these operators by default (``MONGO_QUERY_BLACKLIST``).
 _BLACKLISTED = frozenset({"$where", "$regex"})
@@ -168,14 +175,40 @@ def _other_params(items: QueryItems) -> tuple[tuple[str, str], ...]:
 
 
 def compile_where(text: str) -> Predicate:
-    """Parse a JSON ``where`` clause into a predicate over stored documents."""
+    """Parse a JSON ``where`` clause into a predicate over stored documents.
+
+    A clause nested more than :data:`MAX_WHERE_DEPTH` levels deep (MongoDB's
+    own limit) or with more than :data:`MAX_WHERE_TERMS` keys and list items
+    in all is refused with a 400, like one that is not JSON.
+    """
     try:
         query = loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(400, "Unable to parse `where` clause") from None
     if not isinstance(query, dict):
         raise ApiError(400, "Unable to parse `where` clause (expected a JSON object)")
+    _check_size(query)
     return _compile_document(_coerce_dates(query))
+
+
+def _check_size(query: dict[str, Any]) -> None:
+    """Refuse a clause too deep or too large to evaluate (walked without recursion)."""
+    terms = 0
+    stack: list[tuple[Any, int]] = [(query, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = list(value.values())
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        terms += len(children)
+        if depth > MAX_WHERE_DEPTH:
+            raise ApiError(400, f"Unable to parse `where` clause: deeper than {MAX_WHERE_DEPTH}")
+        if terms > MAX_WHERE_TERMS:
+            raise ApiError(400, f"Unable to parse `where` clause: over {MAX_WHERE_TERMS} terms")
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _coerce_dates(value: Any) -> Any:

@@ -14,10 +14,9 @@ handlers (``POST=handler``).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import suppress
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
-from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -252,10 +251,9 @@ class SandboxApi:
         body = await _json_body(request)
         if not isinstance(body, dict):
             raise ApiError(400, 'Expected {"lifetime": <seconds>}')
-        lifetime = _number(body, "lifetime") if "lifetime" in body else DEFAULT_TOKEN_LIFETIME
-        if lifetime <= 0:
-            raise ApiError(400, "'lifetime' must be more than 0 seconds")
-        token, expires = self._state.issue_token(lifetime, principal.account_id)
+        with _as_bad_request():
+            lifetime = body.get("lifetime", DEFAULT_TOKEN_LIFETIME)
+            token, expires = self._state.issue_token(lifetime, principal.account_id)
         return EveJSONResponse(
             {"token": token, "expires": format_http_date(expires)}, status_code=201
         )
@@ -271,11 +269,10 @@ class SandboxApi:
         body = await _json_body(request)
         if not isinstance(body, dict) or set(body) - {"days", "hours", "seconds"}:
             raise ApiError(400, 'Expected {"days": .., "hours": .., "seconds": ..}')
-        self._sandbox.advance(
-            days=_number(body, "days"),
-            hours=_number(body, "hours"),
-            seconds=_number(body, "seconds"),
-        )
+        with _as_bad_request():
+            self._sandbox.advance(
+                days=body.get("days", 0), hours=body.get("hours", 0), seconds=body.get("seconds", 0)
+            )
         return self._now()
 
     def _now(self) -> Response:
@@ -382,15 +379,17 @@ async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
         return loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise ApiError(400, "Unable to parse the request body as JSON") from None
 
 
-def _number(body: Mapping[str, Any], name: str) -> float:
-    value = body.get(name, 0)
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or value < 0:
-        raise ApiError(400, f"'{name}' must be a number >= 0")
-    return float(value)
+@contextmanager
+def _as_bad_request() -> Iterator[None]:
+    """A control value the sandbox refuses (``ValueError``) is a 400 with the reason."""
+    try:
+        yield
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 def _login_answer(token: str, expires: datetime) -> Response:

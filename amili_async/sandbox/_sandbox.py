@@ -20,6 +20,7 @@ from ._accounts import (
 )
 from ._api_users import MAX_JWT_LIFETIME, PublicKeyInput, SandboxApiUser
 from ._app import build_app
+from ._controls import MAX_TOKEN_LIFETIME, check_advance, check_seconds
 from ._directory import INACTIVE_CREDITOR_ID
 from ._documents import CaseDocument, PaymentDocument, RegistrationDocument
 from ._faults import FaultInjector
@@ -97,11 +98,7 @@ class Sandbox:
         self.clock: ManualClock = clock if clock is not None else ManualClock()
         self.seed = seed
         self.max_results_cap = max_results_cap
-        if api_token_lifetime <= 0 or (max_jwt_lifetime is not None and max_jwt_lifetime <= 0):
-            raise ValueError("api_token_lifetime and max_jwt_lifetime must be positive")
-        #: Seconds an access token from the login lives (sandbox time).
-        self.api_token_lifetime = float(api_token_lifetime)
-        #: Seconds a login JWT's ``exp`` may lie ahead of the sandbox clock (``None``: any).
+        self.api_token_lifetime = api_token_lifetime
         self.max_jwt_lifetime = max_jwt_lifetime
         self._sleep: Callable[[float], Awaitable[None]] = (
             sleep if sleep is not None else anyio.sleep
@@ -118,6 +115,41 @@ class Sandbox:
         self.faults = FaultInjector(seed)
         #: The Starlette ASGI application.
         self.app: Starlette = build_app(self, self._state, sleep=self._sleep)
+
+    # --- settings -----------------------------------------------------------------
+
+    @property
+    def api_token_lifetime(self) -> float:
+        """Seconds an access token from the login lives (sandbox time).
+
+        Setting it to anything but a finite number of seconds above 0 and at most
+        ten years raises ``ValueError``.
+        """
+        return self._api_token_lifetime
+
+    @api_token_lifetime.setter
+    def api_token_lifetime(self, seconds: float) -> None:
+        self._api_token_lifetime = check_seconds(
+            "api_token_lifetime", seconds, maximum=MAX_TOKEN_LIFETIME, positive=True
+        )
+
+    @property
+    def max_jwt_lifetime(self) -> float | None:
+        """Seconds a login JWT's ``exp`` may lie ahead of the sandbox clock (``None``: any).
+
+        Checked like :attr:`api_token_lifetime`.
+        """
+        return self._max_jwt_lifetime
+
+    @max_jwt_lifetime.setter
+    def max_jwt_lifetime(self, seconds: float | None) -> None:
+        self._max_jwt_lifetime = (
+            None
+            if seconds is None
+            else check_seconds(
+                "max_jwt_lifetime", seconds, maximum=MAX_TOKEN_LIFETIME, positive=True
+            )
+        )
 
     # --- identity -----------------------------------------------------------------
 
@@ -226,6 +258,8 @@ class Sandbox:
         """A new token and its expiry, valid for ``lifetime_seconds`` of sandbox time.
 
         The HTTP equivalent is ``POST /_sandbox/tokens`` with ``{"lifetime": seconds}``.
+        A lifetime that is not a finite number of seconds above 0 and at most ten
+        years raises ``ValueError``.
         """
         return self._state.issue_token(lifetime_seconds, account_id or DEFAULT_ACCOUNT_ID)
 
@@ -244,9 +278,12 @@ class Sandbox:
         """Move the sandbox clock forward and run every case's life cycle up to then.
 
         Returns the new time. (Moving ``clock`` directly also works: the life
-        cycle catches up on the next request or inspection.)
+        cycle catches up on the next request or inspection.) A step that is
+        negative, not a finite number, or would take the clock past
+        ``Wed, 01 Jan 9000 00:00:00 GMT`` raises ``ValueError`` and moves nothing.
         """
-        return self._state.advance(days=days, hours=hours, seconds=seconds)
+        step = check_advance(self.now, days=days, hours=hours, seconds=seconds)
+        return self._state.advance(days=0, hours=0, seconds=step)
 
     # --- transport ------------------------------------------------------------------
 
