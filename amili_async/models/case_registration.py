@@ -8,6 +8,7 @@ read whatever the API stored.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,9 +17,9 @@ from attrs import field, frozen
 from .._validation import (
     check_country,
     check_currency,
+    check_due_days,
     check_e164,
     check_email,
-    check_positive_amount,
     check_swedish_id_number,
     mask_id_number,
 )
@@ -50,18 +51,13 @@ class FirstAction(OpenStrEnum):
     DEBT_COLLECTION = "debt_collection"
 
 
-def _check_amount(issues: Issues, name: str, value: object) -> None:
-    if not isinstance(value, Decimal) or isinstance(value, bool):
-        issues.add(name, f"must be a Decimal amount, got {type(value).__name__}")
-    else:
-        issues.add(name, check_positive_amount(value))
-
-
-def _check_aware(issues: Issues, name: str, value: object) -> None:
-    if not isinstance(value, datetime):
-        issues.add(name, f"must be a datetime, got {type(value).__name__}")
-    elif value.tzinfo is None or value.utcoffset() is None:
-        issues.add(name, "must be timezone-aware")
+def _as_tuple(debts: Iterable[Debt]) -> tuple[Debt, ...]:
+    """The debts as a tuple; anything that is not a list of them is kept for the check."""
+    if isinstance(debts, tuple) or not isinstance(debts, Iterable):
+        return debts
+    if isinstance(debts, str | bytes | Mapping):
+        return debts  # type: ignore[return-value]
+    return tuple(debts)
 
 
 @frozen
@@ -80,6 +76,7 @@ class Address:
         issues.require_text("country", self.country)
         if isinstance(self.country, str) and self.country:
             issues.add("country", check_country(self.country))
+        issues.check_strings(self)
         issues.raise_if_any("Address")
 
 
@@ -115,12 +112,10 @@ class Customer:
                 "id_number",
                 check_swedish_id_number(self.id_number, is_company=self.is_company is True),
             )
-        if not isinstance(self.address, Address):
-            issues.add("address", "must be an Address")
-        if self.mobile_number is not None:
-            issues.add("mobile_number", check_e164(self.mobile_number))
-        if self.email is not None:
-            issues.add("email", check_email(self.email))
+        issues.require_instance("address", self.address, Address, optional=False)
+        issues.optional_text("mobile_number", self.mobile_number, check_e164)
+        issues.optional_text("email", self.email, check_email)
+        issues.check_strings(self)
         issues.raise_if_any("Customer")
 
 
@@ -132,7 +127,7 @@ class FeesIncludedInCapital:
 
     def __attrs_post_init__(self) -> None:
         issues = Issues()
-        _check_amount(issues, "invoice_fee", self.invoice_fee)
+        issues.require_amount("invoice_fee", self.invoice_fee)
         issues.raise_if_any("FeesIncludedInCapital")
 
 
@@ -145,8 +140,8 @@ class ReminderFee:
 
     def __attrs_post_init__(self) -> None:
         issues = Issues()
-        _check_amount(issues, "amount", self.amount)
-        _check_aware(issues, "fee_registration_date", self.fee_registration_date)
+        issues.require_amount("amount", self.amount)
+        issues.require_datetime("fee_registration_date", self.fee_registration_date)
         issues.raise_if_any("ReminderFee")
 
 
@@ -156,10 +151,19 @@ class FeesAlreadyClaimed:
 
     reminder: ReminderFee | None = None
 
+    def __attrs_post_init__(self) -> None:
+        issues = Issues()
+        issues.require_instance("reminder", self.reminder, ReminderFee, optional=True)
+        issues.raise_if_any("FeesAlreadyClaimed")
+
 
 @frozen
 class Debt:
-    """One unpaid invoice. Each debt of a registration becomes its own case."""
+    """One unpaid invoice. Each debt of a registration becomes its own case.
+
+    ``invoice_date`` is an aware datetime from 1900 to 2100; the due days run
+    from 0 to 3650; an invoice fee included in the capital cannot exceed it.
+    """
 
     invoice_number: str
     debt_description: str
@@ -173,11 +177,30 @@ class Debt:
         issues = Issues()
         issues.require_text("invoice_number", self.invoice_number)
         issues.require_text("debt_description", self.debt_description)
-        _check_aware(issues, "invoice_date", self.invoice_date)
-        _check_amount(issues, "capital_to_claim", self.capital_to_claim)
-        days = self.invoice_due_days_after_invoice_date
-        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            issues.add("invoice_due_days_after_invoice_date", "must be a whole number of days ≥ 0")
+        issues.require_datetime("invoice_date", self.invoice_date)
+        issues.require_amount("capital_to_claim", self.capital_to_claim)
+        issues.add(
+            "invoice_due_days_after_invoice_date",
+            check_due_days(self.invoice_due_days_after_invoice_date),
+        )
+        fees = self.fees_included_in_capital_to_claim
+        issues.require_instance(
+            "fees_included_in_capital_to_claim", fees, FeesIncludedInCapital, optional=True
+        )
+        issues.require_instance(
+            "fees_already_claimed", self.fees_already_claimed, FeesAlreadyClaimed, optional=True
+        )
+        if (
+            isinstance(fees, FeesIncludedInCapital)
+            and isinstance(self.capital_to_claim, Decimal)
+            and self.capital_to_claim.is_finite()
+            and fees.invoice_fee > self.capital_to_claim
+        ):
+            issues.add(
+                "fees_included_in_capital_to_claim.invoice_fee",
+                "cannot exceed capital_to_claim, which includes it",
+            )
+        issues.check_strings(self)
         issues.raise_if_any("Debt")
 
 
@@ -192,7 +215,7 @@ class NewCaseRegistration:
     account: str
     creditor: str
     customer: Customer
-    debts: tuple[Debt, ...] = field(converter=tuple)
+    debts: tuple[Debt, ...] = field(converter=_as_tuple)
     first_action: FirstAction = FirstAction.DEBT_COLLECTION
     currency: str = "SEK"
 
@@ -203,10 +226,13 @@ class NewCaseRegistration:
         issues.require_text("currency", self.currency)
         if isinstance(self.currency, str) and self.currency:
             issues.add("currency", check_currency(self.currency))
-        if not self.debts:
+        issues.require_instance("customer", self.customer, Customer, optional=False)
+        if not isinstance(self.debts, tuple):
+            issues.add("debts", f"must be a list of debts, got {type(self.debts).__name__}")
+        elif not self.debts:
             issues.add("debts", "at least one debt is required")
         seen: set[str] = set()
-        for index, debt in enumerate(self.debts):
+        for index, debt in enumerate(self.debts if isinstance(self.debts, tuple) else ()):
             if not isinstance(debt, Debt):
                 issues.add(f"debts.{index}", "must be a Debt")
             elif debt.invoice_number in seen:
@@ -215,6 +241,7 @@ class NewCaseRegistration:
                 seen.add(debt.invoice_number)
         if not isinstance(self.first_action, FirstAction) or not self.first_action.is_known():
             issues.add("first_action", "must be 'reminder' or 'debt_collection'")
+        issues.check_strings(self)
         issues.raise_if_any("NewCaseRegistration")
 
     @property

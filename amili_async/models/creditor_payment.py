@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from attrs import frozen
 
-from .._validation import check_currency, check_positive_amount
+from .._validation import check_currency
 from ._base import Issues, OpenStrEnum, api_field
 
 __all__ = ["BusinessStatus", "CreditorPayment", "NewCreditorPayment", "PaymentStatus"]
@@ -38,6 +38,8 @@ class NewCreditorPayment:
     """The body of ``POST /creditor--payments``.
 
     Name the case either by ``case`` (its id) or by ``invoice_number``, not both.
+    ``amount`` is positive, below 10**12, with at most two decimals; the dates
+    are timezone-aware, from 1900 to 2100.
     ``creditor_payment_reference`` is also what the SDK looks the payment up by
     when a send's outcome is unknown, so set it: without one a payment whose
     answer was lost cannot be told apart from an identical one and is not re-sent.
@@ -58,25 +60,20 @@ class NewCreditorPayment:
         issues = Issues()
         issues.require_text("account", self.account)
         issues.require_text("creditor", self.creditor)
-        if not isinstance(self.amount, Decimal):
-            issues.add("amount", f"must be a Decimal amount, got {type(self.amount).__name__}")
-        else:
-            issues.add("amount", check_positive_amount(self.amount))
-        if not isinstance(self.bank_transaction_date, datetime):
-            issues.add("bank_transaction_date", "must be a datetime")
-        elif self.bank_transaction_date.tzinfo is None:
-            issues.add("bank_transaction_date", "must be timezone-aware")
+        issues.require_amount("amount", self.amount)
+        issues.require_datetime("bank_transaction_date", self.bank_transaction_date)
+        if self.client_registration_date is not None:
+            issues.require_datetime("client_registration_date", self.client_registration_date)
         if (self.case is None) == (self.invoice_number is None):
             issues.add("case", "give exactly one of 'case' and 'invoice_number'")
         for name in ("case", "invoice_number", "creditor_payment_reference"):
-            value = getattr(self, name)
-            if value is not None:
-                issues.require_text(name, value)
+            issues.optional_text(name, getattr(self, name))
         issues.require_text("currency", self.currency)
         if isinstance(self.currency, str) and self.currency:
             issues.add("currency", check_currency(self.currency))
         if self.origin != "creditor_system":
             issues.add("origin", "must be 'creditor_system'")
+        issues.check_strings(self)
         issues.raise_if_any("NewCreditorPayment")
 
 
