@@ -13,7 +13,13 @@ from attrs import frozen
 
 from ._responses import structure_response, unreadable
 from ._serde import converter, dumps
-from ._validation import MAX_QUERY_DEPTH, MAX_QUERY_LENGTH, check_query_value, check_text
+from ._validation import (
+    MAX_QUERY_DEPTH,
+    MAX_QUERY_LENGTH,
+    check_query_value,
+    check_text,
+    shown,
+)
 from .errors import RequestValidationError
 
 __all__ = [
@@ -146,11 +152,12 @@ def _projection_param(projection: Projection) -> str:
     issues: dict[str, str] = {}
     for name, value in projection.items():
         if not isinstance(name, str) or not name.strip() or check_text(name):
-            issues["projection"] = f"field names must be non-empty strings, got {name!r}"
+            issues["projection"] = f"field names must be non-empty strings, got {shown(name)}"
         elif isinstance(value, bool) or not isinstance(value, int) or value not in (0, 1):
-            issues[f"projection.{name}"] = f"must be 1 (include) or 0 (leave out), got {value!r}"
-    chosen = {value for name, value in projection.items() if name != "_id"}
-    if not issues and chosen == {0, 1}:
+            issues[f"projection.{name}"] = (
+                f"must be 1 (include) or 0 (leave out), got {shown(value)}"
+            )
+    if not issues and {value for name, value in projection.items() if name != "_id"} == {0, 1}:
         # MongoDB refuses such a projection, and Eve answers it with a 500.
         issues["projection"] = "cannot mix 1 (include) and 0 (leave out), except for _id"
     if issues:

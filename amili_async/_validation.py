@@ -7,6 +7,7 @@ what is wrong, so that callers can collect every problem at once.
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import ROUND_DOWN, Decimal
@@ -36,6 +37,7 @@ __all__ = [
     "compact_id_number",
     "luhn_check_digit",
     "mask_id_number",
+    "shown",
 ]
 
 #: Amounts must stay below this (a trillion kronor): far above any real debt, and
@@ -60,6 +62,10 @@ MAX_QUERY_DEPTH = 32
 #: The most characters of JSON a ``where`` or ``projection`` may take: servers
 #: commonly refuse a request line over 4 to 8 KB.
 MAX_QUERY_LENGTH = 8192
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlevel = 3
 
 _CENT = Decimal("0.01")
 _ID = re.compile(r"[A-Za-z0-9._~-]+")
@@ -484,6 +490,18 @@ _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def shown(value: object) -> str:
+    """``repr`` of a value for a message: cut short, and safe on anything.
+
+    A value nested thousands deep, an int too long to print or an object whose
+    ``repr`` fails still gives a short description, never an exception.
+    """
+    try:
+        return _REPR.repr(value)
+    except Exception:  # a message must not fail, whatever the value's repr does
+        return f"a {type(value).__name__} that cannot be shown"
+
+
 def luhn_check_digit(digits: str) -> int:
     """The Luhn (mod 10) check digit for ``digits``, as used by Swedish ID and OCR numbers."""
     total = 0
@@ -550,14 +568,14 @@ def mask_id_number(id_number: str) -> str:
 def check_currency(currency: str) -> str | None:
     """Check an ISO 4217 alphabetic currency code."""
     if currency not in ISO_4217:
-        return f"{currency!r} is not an ISO 4217 currency code (for example 'SEK')"
+        return f"{shown(currency)} is not an ISO 4217 currency code (for example 'SEK')"
     return None
 
 
 def check_country(country: str) -> str | None:
     """Check an ISO 3166-1 alpha-2 country code."""
     if country not in ISO_3166_ALPHA_2:
-        return f"{country!r} is not an ISO 3166-1 alpha-2 country code (for example 'SE')"
+        return f"{shown(country)} is not an ISO 3166-1 alpha-2 country code (for example 'SE')"
     return None
 
 
@@ -626,9 +644,9 @@ def check_resource_id(value: object) -> str | None:
     if len(value) > MAX_ID_LENGTH:
         return f"must be at most {MAX_ID_LENGTH} characters, got {len(value)}"
     if not _ID.fullmatch(value):
-        return f"{value!r} is not an id: use only letters, digits and - . _ ~"
+        return f"{shown(value)} is not an id: use only letters, digits and - . _ ~"
     if value.strip(".") == "":
-        return f"{value!r} is not an id"
+        return f"{shown(value)} is not an id"
     return None
 
 
@@ -683,12 +701,12 @@ def _check_query_number(value: float | Decimal) -> str | None:
 def check_e164(number: str) -> str | None:
     """Check a phone number in E.164 form (``+46709876543``)."""
     if not _E164.match(number):
-        return f"{number!r} is not an E.164 phone number (for example '+46709876543')"
+        return f"{shown(number)} is not an E.164 phone number (for example '+46709876543')"
     return None
 
 
 def check_email(email: str) -> str | None:
     """A light sanity check of an e-mail address."""
     if not _EMAIL.match(email):
-        return f"{email!r} is not an e-mail address"
+        return f"{shown(email)} is not an e-mail address"
     return None

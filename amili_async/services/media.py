@@ -13,7 +13,7 @@ from typing import IO, Any, BinaryIO
 from attrs import frozen
 
 from .._pipeline import FilePart, RequestSpec
-from .._validation import check_resource_id, check_text
+from .._validation import check_resource_id, check_text, shown
 from ..errors import RequestValidationError
 from ..models.media import MediaUpload
 from ._base import Resource, TimeoutArg
@@ -111,7 +111,7 @@ def _from_path(file: str | os.PathLike[str]) -> _Source:
         with path.open("rb") as handle:
             head = handle.read(16)
     except (OSError, TypeError, ValueError) as error:
-        raise _RefusedFileError(f"cannot read {file!r}: {error}") from None
+        raise _RefusedFileError(f"cannot read {shown(file)}: {error}") from None
 
     def open_path() -> IO[bytes]:
         return path.open("rb")
@@ -252,19 +252,19 @@ def _content_type(filename: str, head: bytes, given: object, issues: dict[str, s
         accepted = _accepted(given) if isinstance(given, str) else None
         if accepted is None:
             issues["content_type"] = (
-                f"{given!r} is not a type the API accepts; use one of {_accepted_list()}"
+                f"{shown(given)} is not a type the API accepts; use one of {_accepted_list()}"
             )
         return accepted
     guessed = mimetypes.guess_type(filename)[0]
     chosen = _accepted(guessed) or _sniff(head)
     if chosen is None and guessed:
         issues["content_type"] = (
-            f"cannot send {filename!r}: the API does not accept {guessed} (only "
+            f"cannot send {shown(filename)}: the API does not accept {guessed} (only "
             f"{_accepted_list()}); convert it, or pass content_type= if the name is wrong"
         )
     elif chosen is None:
         issues["content_type"] = (
-            f"cannot tell the type of {filename!r} from its name or its first bytes; "
+            f"cannot tell the type of {shown(filename)} from its name or its first bytes; "
             f"pass content_type= (the API accepts {_accepted_list()})"
         )
     return chosen
