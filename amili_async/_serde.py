@@ -46,6 +46,9 @@ API_NAME = "amili_api_name"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NUMBER = {name: number for number, name in enumerate(_MONTHS, start=1)}
 _MONTH_DIGITS = {name: f"{number:02d}" for name, number in _MONTH_NUMBER.items()}
+#: The most digits before or after the point :func:`dumps` writes for a ``Decimal``.
+_MAX_DIGITS = 100
+
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -156,6 +159,10 @@ def _encode(value: Any, out: list[str]) -> None:
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"cannot send a non-finite amount: {value}")
+        if value.adjusted() > _MAX_DIGITS or value.as_tuple().exponent < -_MAX_DIGITS:  # type: ignore[operator]
+            # The request models never get here; this keeps anything else from
+            # writing a number millions of digits long.
+            raise ValueError(f"cannot send a number this long: {shown(value)}")
         # Positional notation, never exponent: the API expects plain numbers.
         out.append(format(value, "f"))
     elif isinstance(value, float):

@@ -684,8 +684,6 @@ def check_query_value(value: Any, *, depth: int = 0) -> str | None:
         return None
     if isinstance(value, datetime):
         return check_request_datetime(value)
-    if isinstance(value, date):
-        return None
     return f"holds a {type(value).__name__}, which is not JSON"
 
 

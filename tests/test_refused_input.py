@@ -29,6 +29,7 @@ from amili_async import (
     NewCreditorPayment,
     RequestValidationError,
 )
+from amili_async._serde import dumps
 from amili_async._validation import MAX_QUERY_DEPTH
 
 pytestmark = pytest.mark.anyio
@@ -427,3 +428,12 @@ async def test_leaving_a_list_early_leaves_nothing_to_finalise(
         del pages
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+@pytest.mark.parametrize("number", [Decimal("1E+999999"), Decimal("1E-1000030")], ids=short)
+def test_the_encoder_refuses_to_write_a_number_millions_of_digits_long(number: Decimal) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="this long"):
+        dumps({"amount": number})
+    assert time.perf_counter() - started < 0.5
+    assert dumps({"amount": Decimal("1E+20")}) == b'{"amount":100000000000000000000}'

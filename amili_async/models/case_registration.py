@@ -209,7 +209,9 @@ class NewCaseRegistration:
     """The body of ``POST /case--registrations``: a customer and one or more debts.
 
     Validated when built: required fields, ISO codes, the Swedish ID checksum,
-    positive amounts and at least one debt, with every problem named at once.
+    amounts (above 0, below 10**12, at most two decimals), dates (aware, 1900
+    to 2100), strings that can be sent as UTF-8 (no lone surrogate) and at
+    least one debt, with every problem named at once.
     """
 
     account: str
