@@ -65,12 +65,21 @@ class TokenProvider(Protocol):
 class StaticKey:
     """A fixed API key. It cannot be refreshed, so a 401 is final.
 
-    An empty key raises :class:`~amili_async.ConfigurationError`.
+    A key that is not a non-empty string of visible ASCII characters (it
+    travels in a header) raises :class:`~amili_async.ConfigurationError`,
+    which never shows the key.
     """
 
     def __init__(self, api_key: str) -> None:
-        if not api_key or not api_key.strip():
+        if not isinstance(api_key, str):
+            raise ConfigurationError(f"api_key must be a string, got {type(api_key).__name__}")
+        if not api_key.strip():
             raise ConfigurationError("api_key is empty")
+        if not (api_key.isascii() and api_key.isprintable()) or api_key != api_key.strip():
+            raise ConfigurationError(
+                "api_key holds whitespace, control or non-ASCII characters (a line break "
+                "read from a file?); it must be the key exactly, e.g. api_key=key.strip()"
+            )
         self._api_key = api_key
 
     async def get_token(self) -> str:

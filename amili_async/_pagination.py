@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+import re
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from typing import Any, Generic, Literal, TypeVar
 
@@ -11,6 +13,13 @@ from attrs import frozen
 
 from ._responses import structure_response, unreadable
 from ._serde import converter, dumps
+from ._validation import (
+    MAX_QUERY_DEPTH,
+    MAX_QUERY_LENGTH,
+    check_query_value,
+    check_text,
+    shown,
+)
 from .errors import RequestValidationError
 
 __all__ = [
@@ -24,6 +33,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f]")
 
 #: The largest ``max_results`` Amili documents. A server configured lower
 #: clamps silently; the page's ``_meta.max_results`` then says what it used.
@@ -68,8 +79,9 @@ def list_params(
     if where is not None:
         params["where"] = _where_param(where)
     if sort is not None:
-        if not isinstance(sort, str) or not sort.strip():
+        if not isinstance(sort, str) or not sort.strip() or _CONTROL.search(sort):
             raise RequestValidationError({"sort": "must be field names, e.g. '-_created'"})
+        _check_query_text("sort", sort)
         params["sort"] = sort
     if max_results is not None:
         if (
@@ -87,18 +99,48 @@ def list_params(
 
 
 def _where_param(where: Mapping[str, Any] | str) -> str:
+    """``where`` as the JSON text to send, checked as the value it stands for.
+
+    Nested at most :data:`~amili_async._validation.MAX_QUERY_DEPTH` deep, at most
+    :data:`~amili_async._validation.MAX_QUERY_LENGTH` characters, strings that can
+    be sent and numbers of sane size; JSON text is parsed and held to the same.
+    """
     if isinstance(where, str):
+        _check_query_text("where", where)
         try:
-            json.loads(where)
-        except (ValueError, RecursionError) as error:
+            value = json.loads(where)
+        except RecursionError:
+            raise RequestValidationError(
+                {"where": f"nests deeper than {MAX_QUERY_DEPTH} levels"}
+            ) from None
+        except ValueError as error:
             raise RequestValidationError({"where": f"not valid JSON: {error}"}) from None
-        return where
-    if not isinstance(where, Mapping):
+        text = where
+    elif isinstance(where, Mapping):
+        value = where
+    else:
         raise RequestValidationError({"where": "must be a mapping or its JSON text"})
-    try:
-        return dumps(converter.unstructure(where)).decode()
-    except (ValueError, TypeError, RecursionError) as error:
-        raise RequestValidationError({"where": f"cannot be sent as JSON: {error}"}) from None
+    if not isinstance(value, Mapping):
+        raise RequestValidationError({"where": "must be a JSON object"})
+    problem = check_query_value(value)
+    if problem is not None:
+        raise RequestValidationError({"where": problem})
+    if not isinstance(where, str):
+        try:
+            text = dumps(converter.unstructure(where)).decode()
+        except (ValueError, TypeError, RecursionError) as error:
+            raise RequestValidationError({"where": f"cannot be sent as JSON: {error}"}) from None
+        _check_query_text("where", text)
+    return text
+
+
+def _check_query_text(name: str, text: str) -> None:
+    """A query parameter's text: sendable and not longer than a server takes."""
+    problem = check_text(text)
+    if problem is None and len(text) > MAX_QUERY_LENGTH:
+        problem = f"is {len(text):,} characters of JSON; at most {MAX_QUERY_LENGTH:,} are sent"
+    if problem is not None:
+        raise RequestValidationError({name: problem})
 
 
 def _projection_param(projection: Projection) -> str:
@@ -109,17 +151,20 @@ def _projection_param(projection: Projection) -> str:
         )
     issues: dict[str, str] = {}
     for name, value in projection.items():
-        if not isinstance(name, str) or not name.strip():
-            issues["projection"] = f"field names must be non-empty strings, got {name!r}"
+        if not isinstance(name, str) or not name.strip() or check_text(name):
+            issues["projection"] = f"field names must be non-empty strings, got {shown(name)}"
         elif isinstance(value, bool) or not isinstance(value, int) or value not in (0, 1):
-            issues[f"projection.{name}"] = f"must be 1 (include) or 0 (leave out), got {value!r}"
-    chosen = {value for name, value in projection.items() if name != "_id"}
-    if not issues and chosen == {0, 1}:
+            issues[f"projection.{name}"] = (
+                f"must be 1 (include) or 0 (leave out), got {shown(value)}"
+            )
+    if not issues and {value for name, value in projection.items() if name != "_id"} == {0, 1}:
         # MongoDB refuses such a projection, and Eve answers it with a 500.
         issues["projection"] = "cannot mix 1 (include) and 0 (leave out), except for _id"
     if issues:
         raise RequestValidationError(issues)
-    return dumps(dict(projection)).decode()
+    text = dumps(dict(projection)).decode()
+    _check_query_text("projection", text)
+    return text
 
 
 class AsyncPager(Generic[T]):
@@ -147,46 +192,96 @@ class AsyncPager(Generic[T]):
         self._start_page = start_page
         self._path = path
 
-    async def pages(self) -> AsyncGenerator[Page[T], None]:
-        """Yield each page in turn, following the API until the last one."""
-        number = self._start_page
-        previous: frozenset[Any] = frozenset()
-        while True:
-            page = await self._fetch_page(number)
-            ids = frozenset(getattr(item, "id", None) for item in page.items)
-            if previous and ids and None not in ids and ids <= previous:
-                raise unreadable(
-                    f"page {number} repeats page {number - 1} although the server said there "
-                    "was more; stopped rather than loop forever",
-                    sorted(ids),
-                    status_code=200,
-                    method="GET",
-                    path=self._path,
-                )
-            yield page
-            if not page.has_next or not page.items:
-                return
-            previous = ids
-            number += 1
+    def pages(self) -> AsyncIterator[Page[T]]:
+        """Yield each page in turn, following the API until the last one.
 
-    async def _items(self) -> AsyncGenerator[T, None]:
-        async with aclosing(self.pages()) as pages:
-            async for page in pages:
-                for item in page.items:
-                    yield item
+        The iterator holds no open resource between pages, so leaving an
+        ``async for`` early needs no clean-up; it has ``aclose()`` all the same.
+        """
+        return _PageStream(self._fetch_page, self._start_page, self._path)
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return self._items()
+        return _ItemStream(self.pages())
 
     async def collect(self, limit: int | None = None) -> list[T]:
         """All items (or the first ``limit``) as a list."""
         items: list[T] = []
-        async with aclosing(self._items()) as stream:
+        async with aclosing(_ItemStream(self.pages())) as stream:
             async for item in stream:
                 items.append(item)
                 if limit is not None and len(items) >= limit:
                     break
         return items
+
+
+class _PageStream(Generic[T]):
+    """The pages of a list, one request each, as a plain async iterator.
+
+    A class rather than an async generator: one left unfinished (``break``,
+    ``return`` in the loop, an error) has nothing to finalise, so neither
+    asyncio nor trio warns about it when it is garbage collected.
+    """
+
+    def __init__(
+        self, fetch_page: Callable[[int], Awaitable[Page[T]]], start_page: int, path: str
+    ) -> None:
+        self._fetch_page = fetch_page
+        self._number = start_page
+        self._path = path
+        self._previous: frozenset[Any] = frozenset()
+        self._done = False
+
+    def __aiter__(self) -> _PageStream[T]:
+        return self
+
+    async def __anext__(self) -> Page[T]:
+        if self._done:
+            raise StopAsyncIteration
+        page = await self._fetch_page(self._number)
+        ids = frozenset(getattr(item, "id", None) for item in page.items)
+        previous, self._previous = self._previous, ids
+        if previous and ids and None not in ids and ids <= previous:
+            self._done = True
+            raise unreadable(
+                f"page {self._number} repeats page {self._number - 1} although the server "
+                "said there was more; stopped rather than loop forever",
+                sorted(ids),
+                status_code=200,
+                method="GET",
+                path=self._path,
+            )
+        if not page.has_next or not page.items:
+            self._done = True
+        self._number += 1
+        return page
+
+    async def aclose(self) -> None:
+        """Stop: no further page is fetched."""
+        self._done = True
+
+
+class _ItemStream(Generic[T]):
+    """The items of a stream of pages, one at a time; closing it closes the pages."""
+
+    def __init__(self, pages: AsyncIterator[Page[T]]) -> None:
+        self._pages = pages
+        self._items: deque[T] = deque()
+
+    def __aiter__(self) -> _ItemStream[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while not self._items:
+            page = await anext(self._pages)
+            self._items.extend(page.items)
+        return self._items.popleft()
+
+    async def aclose(self) -> None:
+        """Stop, and close the pages (a subclass's ``pages()`` may be a generator)."""
+        self._items.clear()
+        close = getattr(self._pages, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def parse_page(

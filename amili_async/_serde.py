@@ -26,6 +26,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._validation import shown
+
 __all__ = [
     "API_NAME",
     "converter",
@@ -44,6 +46,9 @@ API_NAME = "amili_api_name"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NUMBER = {name: number for number, name in enumerate(_MONTHS, start=1)}
 _MONTH_DIGITS = {name: f"{number:02d}" for name, number in _MONTH_NUMBER.items()}
+#: The most digits before or after the point :func:`dumps` writes for a ``Decimal``.
+_MAX_DIGITS = 100
+
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -102,7 +107,7 @@ def parse_http_date(text: str) -> datetime:
         )
     except (ValueError, KeyError, OverflowError):
         raise ValueError(
-            f"not an RFC 1123 date: {text!r} (expected like 'Mon, 07 Jul 2025 00:00:00 GMT')"
+            f"not an RFC 1123 date: {shown(text)} (expected like 'Mon, 07 Jul 2025 00:00:00 GMT')"
         ) from None
 
 
@@ -125,11 +130,11 @@ def to_decimal(value: object) -> Decimal:
         try:
             result = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"not a number: {value!r}") from None
+            raise ValueError(f"not a number: {shown(value)}") from None
     else:
         raise TypeError(f"expected a number, got {type(value).__name__}")
     if not result.is_finite():
-        raise ValueError(f"amount must be finite, got {value!r}")
+        raise ValueError(f"amount must be finite, got {shown(value)}")
     return result
 
 
@@ -154,6 +159,10 @@ def _encode(value: Any, out: list[str]) -> None:
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"cannot send a non-finite amount: {value}")
+        if value.adjusted() > _MAX_DIGITS or value.as_tuple().exponent < -_MAX_DIGITS:  # type: ignore[operator]
+            # The request models never get here; this keeps anything else from
+            # writing a number millions of digits long.
+            raise ValueError(f"cannot send a number this long: {shown(value)}")
         # Positional notation, never exponent: the API expects plain numbers.
         out.append(format(value, "f"))
     elif isinstance(value, float):
@@ -225,7 +234,7 @@ def _structure_int(value: Any, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, Decimal | float) and _is_whole(value):
             return int(value)
-        raise TypeError(f"expected a whole number, got {value!r}")
+        raise TypeError(f"expected a whole number, got {shown(value)}")
     return value
 
 
@@ -242,7 +251,7 @@ def _is_whole(value: Decimal | float) -> bool:
 
 def _structure_bool(value: Any, _: type) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
+        raise TypeError(f"expected true or false, got {shown(value)}")
     return value
 
 

@@ -1,29 +1,39 @@
-"""Whatever the server sends, reading it gives the model or ResponseValidationError only."""
+"""Whatever the server sends, reading it gives the model or a typed error only.
+
+Parsing alone gives the model or ResponseValidationError; through a client,
+any status, headers and body give the model or an AmiliError.
+"""
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
+import anyio
+import httpx
 import pytest
+import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import example
+from support import BASE_URL, example, example_bytes, paths, replaced
 
 from amili_async import (
+    AmiliClient,
+    AmiliError,
     Case,
     CaseDebt,
     CaseRegistration,
     Closed,
     CreditorPayment,
     Limitation,
+    ManualClock,
     MediaUpload,
     NextFlowItem,
     OriginalInvoice,
     RegisteredCustomer,
     RegisteredDebt,
     ResponseValidationError,
+    RetryPolicy,
     ServiceEntry,
     StateChange,
     StatusChange,
@@ -34,6 +44,7 @@ from amili_async._pagination import parse_page
 from amili_async._responses import decode_json, structure_response
 from amili_async.errors import flatten_issues
 
+PAYMENT = example("04-creditor-payment.request.json")
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 #: Every response model, with a documented example of its JSON (``{}`` for the parts).
@@ -84,27 +95,6 @@ json_values = st.recursive(
     ),
     max_leaves=20,
 )
-
-
-def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a JSON value: each key of each object, each index of each list."""
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += paths(item, (*prefix, index))
-    return found
-
-
-def replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
-    changed = copy.deepcopy(document)
-    target = changed
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = value
-    return changed
 
 
 def read(data: Any, model: type[Any]) -> None:
@@ -195,3 +185,69 @@ def test_any_issues_shape_flattens_and_reads_as_sentences(raw: Any, items: list[
 def test_the_strategies_reach_documented_fields() -> None:
     # The property above replaces values at real places, e.g. an amount deep in a list.
     assert ("transactions", 2, "amount") in paths(example("05-case.closed.response.json"))
+
+
+REPLY_HEADERS = st.dictionaries(
+    st.sampled_from(
+        [
+            "Content-Type",
+            "Content-Encoding",
+            "Retry-After",
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+            "Location",
+        ]
+    ),
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20)
+    | st.sampled_from(["gzip", "application/json", "-1", "1e308", "nan", "99999999999999"]),
+    max_size=4,
+)
+REPLY_BODIES = (
+    st.binary(max_size=200)
+    | json_values.map(lambda value: json.dumps(value, default=str).encode())
+    | st.sampled_from(
+        [
+            example_bytes("03-case.debt_collection.response.json"),
+            example_bytes("04-creditor-payment.response.json"),
+            b'{"_items": [], "_links": {"next": {"href": "cases?page=2"}}}',
+            b'{"_status": "ERR", "_issues": {"amount": "must be positive"}}',
+        ]
+    )
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    status=st.sampled_from([200, 201, 204, 301, 400, 401, 404, 409, 422, 429, 500, 502, 503])
+    | st.integers(min_value=100, max_value=599),
+    headers=REPLY_HEADERS,
+    body=REPLY_BODIES,
+)
+def test_any_server_reply_gives_the_model_or_a_typed_error(
+    status: int, headers: dict[str, str], body: bytes
+) -> None:
+    """A read, a write (with its reconciling lookup) and a list, each on the same random reply."""
+
+    async def main() -> None:
+        with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+            router.route().mock(
+                side_effect=lambda request: httpx.Response(status, headers=headers, content=body)
+            )
+            async with AmiliClient(
+                api_key="sk_test_KEY", clock=ManualClock(), retry=RetryPolicy(max_attempts=2)
+            ) as client:
+                calls = (
+                    (lambda: client.cases.get("68b7f49c7b02934caddab092"), Case),
+                    (lambda: client.creditor_payments.create(PAYMENT), CreditorPayment),
+                    (lambda: client.cases.list().collect(limit=3), list),
+                )
+                for call, expected in calls:
+                    try:
+                        result = await call()
+                    except AmiliError as error:
+                        result = error
+                    assert isinstance(result, expected | AmiliError)
+                    assert "sk_test_KEY" not in str(result)
+
+    anyio.run(main)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -12,7 +12,13 @@ import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
 
 from .._serde import API_NAME, converter
-from .._validation import check_currency, check_positive_amount, mask_id_number
+from .._validation import (
+    check_currency,
+    check_positive_amount,
+    check_request_datetime,
+    check_text,
+    mask_id_number,
+)
 from ..errors import RequestValidationError
 
 T = TypeVar("T")
@@ -145,24 +151,41 @@ class Issues:
         elif not value.strip():
             self.add(field, "must not be empty")
 
-    def optional_text(self, field: str, value: object) -> None:
-        """An optional string: ``None``, or a non-blank string."""
-        if value is not None:
-            self.require_text(field, value)
+    def optional_text(
+        self, field: str, value: object, check: Callable[[str], str | None] | None = None
+    ) -> None:
+        """``None``, or a non-blank string that passes ``check``."""
+        if value is None:
+            return
+        self.require_text(field, value)
+        if check is not None and isinstance(value, str) and value.strip():
+            self.add(field, check(value))
 
     def require_amount(self, field: str, value: object) -> None:
-        """A ``Decimal`` above zero with at most two decimals."""
+        """A ``Decimal`` amount: positive, sane, at most two decimals."""
         if not isinstance(value, Decimal):
             self.add(field, f"must be a Decimal amount, got {type(value).__name__}")
         else:
             self.add(field, check_positive_amount(value))
 
-    def require_aware(self, field: str, value: object) -> None:
-        """A timezone-aware ``datetime``."""
+    def require_datetime(self, field: str, value: object) -> None:
+        """A timezone-aware ``datetime`` the API can hold."""
         if not isinstance(value, datetime):
             self.add(field, f"must be a datetime, got {type(value).__name__}")
-        elif value.tzinfo is None or value.utcoffset() is None:
-            self.add(field, "must be timezone-aware")
+        else:
+            self.add(field, check_request_datetime(value))
+
+    def require_instance(self, field: str, value: object, cls: type, *, optional: bool) -> None:
+        """An instance of ``cls`` (a nested part of the model), or ``None`` when optional."""
+        if not (isinstance(value, cls) or (optional and value is None)):
+            self.add(field, f"must be a {cls.__name__}, got {type(value).__name__}")
+
+    def check_strings(self, model: attrs.AttrsInstance) -> None:
+        """Every string field of ``model`` can be sent (no lone surrogate)."""
+        for attribute in attrs.fields(type(model)):
+            value = getattr(model, attribute.name)
+            if isinstance(value, str):
+                self.add(attribute.name, check_text(value))
 
     def require_currency(self, field: str, value: object) -> None:
         """An ISO 4217 currency code (``SEK``)."""

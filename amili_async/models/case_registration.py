@@ -8,6 +8,7 @@ read whatever the API stored.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from attrs import field, frozen
 
 from .._validation import (
     check_country,
+    check_due_days,
     check_e164,
     check_email,
     check_swedish_id_number,
@@ -48,6 +50,15 @@ class FirstAction(OpenStrEnum):
     DEBT_COLLECTION = "debt_collection"
 
 
+def _as_tuple(debts: Iterable[Debt]) -> tuple[Debt, ...]:
+    """The debts as a tuple; anything that is not a list of them is kept for the check."""
+    if isinstance(debts, tuple) or not isinstance(debts, Iterable):
+        return debts
+    if isinstance(debts, str | bytes | Mapping):
+        return debts  # type: ignore[return-value]
+    return tuple(debts)
+
+
 @frozen
 class Address:
     """A postal address. ``country`` is ISO 3166-1 alpha-2 (``SE``)."""
@@ -64,6 +75,7 @@ class Address:
         issues.require_text("country", self.country)
         if isinstance(self.country, str) and self.country:
             issues.add("country", check_country(self.country))
+        issues.check_strings(self)
         issues.raise_if_any("Address")
 
 
@@ -99,12 +111,10 @@ class Customer:
                 "id_number",
                 check_swedish_id_number(self.id_number, is_company=self.is_company is True),
             )
-        if not isinstance(self.address, Address):
-            issues.add("address", "must be an Address")
-        if self.mobile_number is not None:
-            issues.add("mobile_number", check_e164(self.mobile_number))
-        if self.email is not None:
-            issues.add("email", check_email(self.email))
+        issues.require_instance("address", self.address, Address, optional=False)
+        issues.optional_text("mobile_number", self.mobile_number, check_e164)
+        issues.optional_text("email", self.email, check_email)
+        issues.check_strings(self)
         issues.raise_if_any("Customer")
 
 
@@ -130,7 +140,7 @@ class ReminderFee:
     def __attrs_post_init__(self) -> None:
         issues = Issues()
         issues.require_amount("amount", self.amount)
-        issues.require_aware("fee_registration_date", self.fee_registration_date)
+        issues.require_datetime("fee_registration_date", self.fee_registration_date)
         issues.raise_if_any("ReminderFee")
 
 
@@ -140,10 +150,19 @@ class FeesAlreadyClaimed:
 
     reminder: ReminderFee | None = None
 
+    def __attrs_post_init__(self) -> None:
+        issues = Issues()
+        issues.require_instance("reminder", self.reminder, ReminderFee, optional=True)
+        issues.raise_if_any("FeesAlreadyClaimed")
+
 
 @frozen
 class Debt:
-    """One unpaid invoice. Each debt of a registration becomes its own case."""
+    """One unpaid invoice. Each debt of a registration becomes its own case.
+
+    ``invoice_date`` is an aware datetime from 1900 to 2100; the due days run
+    from 0 to 3650; an invoice fee included in the capital cannot exceed it.
+    """
 
     invoice_number: str
     debt_description: str
@@ -157,11 +176,30 @@ class Debt:
         issues = Issues()
         issues.require_text("invoice_number", self.invoice_number)
         issues.require_text("debt_description", self.debt_description)
-        issues.require_aware("invoice_date", self.invoice_date)
+        issues.require_datetime("invoice_date", self.invoice_date)
         issues.require_amount("capital_to_claim", self.capital_to_claim)
-        days = self.invoice_due_days_after_invoice_date
-        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            issues.add("invoice_due_days_after_invoice_date", "must be a whole number of days ≥ 0")
+        issues.add(
+            "invoice_due_days_after_invoice_date",
+            check_due_days(self.invoice_due_days_after_invoice_date),
+        )
+        fees = self.fees_included_in_capital_to_claim
+        issues.require_instance(
+            "fees_included_in_capital_to_claim", fees, FeesIncludedInCapital, optional=True
+        )
+        issues.require_instance(
+            "fees_already_claimed", self.fees_already_claimed, FeesAlreadyClaimed, optional=True
+        )
+        if (
+            isinstance(fees, FeesIncludedInCapital)
+            and isinstance(self.capital_to_claim, Decimal)
+            and self.capital_to_claim.is_finite()
+            and fees.invoice_fee > self.capital_to_claim
+        ):
+            issues.add(
+                "fees_included_in_capital_to_claim.invoice_fee",
+                "cannot exceed capital_to_claim, which includes it",
+            )
+        issues.check_strings(self)
         issues.raise_if_any("Debt")
 
 
@@ -170,13 +208,15 @@ class NewCaseRegistration:
     """The body of ``POST /case--registrations``: a customer and one or more debts.
 
     Validated when built: required fields, ISO codes, the Swedish ID checksum,
-    positive amounts and at least one debt, with every problem named at once.
+    amounts (above 0, below 10**12, at most two decimals), dates (aware, 1900
+    to 2100), strings that can be sent as UTF-8 (no lone surrogate) and at
+    least one debt, with every problem named at once.
     """
 
     account: str
     creditor: str
     customer: Customer
-    debts: tuple[Debt, ...] = field(converter=tuple)
+    debts: tuple[Debt, ...] = field(converter=_as_tuple)
     first_action: FirstAction = FirstAction.DEBT_COLLECTION
     currency: str = "SEK"
 
@@ -185,10 +225,13 @@ class NewCaseRegistration:
         issues.require_text("account", self.account)
         issues.require_text("creditor", self.creditor)
         issues.require_currency("currency", self.currency)
-        if not self.debts:
+        issues.require_instance("customer", self.customer, Customer, optional=False)
+        if not isinstance(self.debts, tuple):
+            issues.add("debts", f"must be a list of debts, got {type(self.debts).__name__}")
+        elif not self.debts:
             issues.add("debts", "at least one debt is required")
         seen: set[str] = set()
-        for index, debt in enumerate(self.debts):
+        for index, debt in enumerate(self.debts if isinstance(self.debts, tuple) else ()):
             if not isinstance(debt, Debt):
                 issues.add(f"debts.{index}", "must be a Debt")
             elif debt.invoice_number in seen:
@@ -197,6 +240,7 @@ class NewCaseRegistration:
                 seen.add(debt.invoice_number)
         if not isinstance(self.first_action, FirstAction) or not self.first_action.is_known():
             issues.add("first_action", "must be 'reminder' or 'debt_collection'")
+        issues.check_strings(self)
         issues.raise_if_any("NewCaseRegistration")
 
     @property

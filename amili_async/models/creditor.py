@@ -138,6 +138,7 @@ class NewCreditor:
             for name in _NEEDED_TO_BE_ACTIVE:
                 if getattr(self, name) is None:
                     issues.add(name, "required to create an active creditor")
+        issues.check_strings(self)
         issues.raise_if_any("NewCreditor")
 
 

@@ -44,6 +44,7 @@ class NewCreditorCancellation:
         issues.case_or_invoice_number(self.case, self.invoice_number)
         issues.optional_text("account", self.account)
         issues.require_origin(self.origin)
+        issues.check_strings(self)
         issues.raise_if_any("NewCreditorCancellation")
 
 

@@ -51,8 +51,9 @@ class NewCreditorCrediting:
         issues.optional_text("credit_invoice", self.credit_invoice)
         issues.optional_text("creditor_reference", self.creditor_reference)
         if self.client_registration_date is not None:
-            issues.require_aware("client_registration_date", self.client_registration_date)
+            issues.require_datetime("client_registration_date", self.client_registration_date)
         issues.require_origin(self.origin)
+        issues.check_strings(self)
         issues.raise_if_any("NewCreditorCrediting")
 
 

@@ -70,6 +70,8 @@ class NewCreditorPayment:
     """The body of ``POST /creditor--payments``.
 
     Name the case either by ``case`` (its id) or by ``invoice_number``, not both.
+    ``amount`` is positive, below 10**12, with at most two decimals; the dates
+    are timezone-aware, from 1900 to 2100.
     ``creditor_payment_reference`` is also what the SDK looks the payment up by
     when a send's outcome is unknown, so set it: without one a payment whose
     answer was lost cannot be told apart from an identical one and is not re-sent.
@@ -91,13 +93,14 @@ class NewCreditorPayment:
         issues.require_text("account", self.account)
         issues.require_text("creditor", self.creditor)
         issues.require_amount("amount", self.amount)
-        issues.require_aware("bank_transaction_date", self.bank_transaction_date)
+        issues.require_datetime("bank_transaction_date", self.bank_transaction_date)
         issues.case_or_invoice_number(self.case, self.invoice_number)
         issues.optional_text("creditor_payment_reference", self.creditor_payment_reference)
         issues.require_currency("currency", self.currency)
         issues.require_origin(self.origin)
         if self.client_registration_date is not None:
-            issues.require_aware("client_registration_date", self.client_registration_date)
+            issues.require_datetime("client_registration_date", self.client_registration_date)
+        issues.check_strings(self)
         issues.raise_if_any("NewCreditorPayment")
 
 

@@ -80,6 +80,7 @@ class InvoiceCustomer:
             issues.add("mobile_number", check_e164(self.mobile_number))
         if self.email is not None:
             issues.add("email", check_email(self.email))
+        issues.check_strings(self)
         issues.raise_if_any("InvoiceCustomer")
 
 
@@ -126,6 +127,7 @@ class InvoiceRow:
                     "total_price_excluding_vat",
                     f"must be unit_price × number_of_units = {expected}",
                 )
+        issues.check_strings(self)
         issues.raise_if_any("InvoiceRow")
 
     @property
@@ -187,10 +189,10 @@ class NewInvoiceRegistration:
         if not isinstance(self.invoice_type, InvoiceType) or not self.invoice_type.is_known():
             issues.add("invoice_type", "must be 'invoice' (the only documented type)")
         issues.require_currency("currency", self.currency)
-        issues.require_aware("invoice_date", self.invoice_date)
-        issues.require_aware("invoice_due_date", self.invoice_due_date)
+        issues.require_datetime("invoice_date", self.invoice_date)
+        issues.require_datetime("invoice_due_date", self.invoice_due_date)
         if self.invoice_delivery_date is not None:
-            issues.require_aware("invoice_delivery_date", self.invoice_delivery_date)
+            issues.require_datetime("invoice_delivery_date", self.invoice_delivery_date)
         if (
             not issues.has("invoice_date")
             and not issues.has("invoice_due_date")
@@ -204,6 +206,7 @@ class NewInvoiceRegistration:
         for index, row in enumerate(self.matrix):
             if not isinstance(row, InvoiceRow):
                 issues.add(f"matrix.{index}", "must be an InvoiceRow")
+        issues.check_strings(self)
         issues.raise_if_any("NewInvoiceRegistration")
 
     @property

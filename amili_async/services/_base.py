@@ -12,6 +12,7 @@ from .._pagination import AsyncPager, Page, Projection, list_params, parse_page
 from .._pipeline import ApiResult, RequestSpec, look_up_landed
 from .._responses import structure_response
 from .._serde import converter
+from .._validation import check_resource_id
 from ..errors import RequestValidationError, ResponseValidationError
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("amili_async")
 
-__all__ = ["ReadableResource", "Resource", "log_business_outcome"]
+__all__ = ["ReadableResource", "Resource", "check_id", "log_business_outcome"]
 
 
 M = TypeVar("M")
@@ -134,7 +135,7 @@ class ReadableResource(Resource[M]):
         out read as ``None``. Checked before anything is sent. ``timeout`` and
         ``deadline`` override the client's for this call (as in every method).
         """
-        _check_id(resource_id)
+        check_id(resource_id)
         params = list_params(where=None, sort=None, max_results=None, projection=projection)
         spec = RequestSpec(
             "GET", f"{self.path}/{resource_id}", params=params or None, replay_safe=True
@@ -181,9 +182,14 @@ class ReadableResource(Resource[M]):
         return AsyncPager(fetch, path=self.path)
 
 
-def _check_id(resource_id: str) -> None:
-    if not isinstance(resource_id, str) or not resource_id.strip() or "/" in resource_id:
-        raise RequestValidationError({"id": f"not a resource id: {resource_id!r}"})
+def check_id(resource_id: object, field: str = "id") -> None:
+    """Refuse an id that would not name one resource in a URL path (``..``, ``a/b``, ``x?y``).
+
+    The one check for every service method that puts an id in a path.
+    """
+    problem = check_resource_id(resource_id)
+    if problem is not None:
+        raise RequestValidationError({field: problem})
 
 
 class _BusinessOutcome(Protocol):

@@ -10,7 +10,7 @@ from .._serde import converter
 from ..errors import RequestValidationError
 from ..models._base import parse_request
 from ..models.creditor import Creditor, NewCreditor, creditor_changes
-from ._base import ReadableResource, TimeoutArg, _check_id
+from ._base import ReadableResource, TimeoutArg, check_id
 
 __all__ = ["Creditors"]
 
@@ -137,7 +137,7 @@ class Creditors(ReadableResource[Creditor]):
 
 def _creditor_id(creditor: CreditorArg) -> str:
     creditor_id = creditor.id if isinstance(creditor, Creditor) else creditor
-    _check_id(creditor_id)
+    check_id(creditor_id)
     return creditor_id
 
 

@@ -221,7 +221,7 @@ def test_sandbox_serve_prints_a_working_api_code() -> None:
             assert http.get("/cases", headers={"X-API-Key": token}).status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        process.communicate(timeout=10)  # also closes the pipes
     assert not key_file.exists()
 
 

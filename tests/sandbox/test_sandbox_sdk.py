@@ -122,5 +122,5 @@ def test_cli_serves_until_interrupted() -> None:
         assert cases.json()["_meta"]["total"] == 0
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        process.communicate(timeout=10)  # also closes the pipes
     assert process.returncode in (0, 130, -signal.SIGINT)
