@@ -21,7 +21,7 @@ def test_a_lone_surrogate_in_a_crediting_is_refused() -> None:
             creditor=CREDITOR,
             amount=Decimal("100.00"),
             case=CASE,
-            creditor_reference="CR-\ud800",  # type: ignore[call-arg]
+            creditor_reference="CR-\ud800",
         )
     assert "creditor_reference" in caught.value.issues
 
@@ -40,6 +40,6 @@ def test_a_naive_or_absurd_registration_date_on_a_crediting_is_refused(when: dat
             creditor=CREDITOR,
             amount=Decimal("100.00"),
             case=CASE,
-            client_registration_date=when,  # type: ignore[call-arg]
+            client_registration_date=when,
         )
     assert "client_registration_date" in caught.value.issues
