@@ -68,7 +68,13 @@ Results and resuming
 (``type``, ``message``, ``issues``). ``--journal PATH`` keeps a SQLite journal:
 rerunning the same command after a crash or Ctrl-C skips what was created,
 looks up what was in flight, and retries failures only with
-``--retry-failed``. Exit status: 0 all registered, 1 some failed, 2 usage error.
+``--retry-failed``. A journal serves one run at a time (a second run on it
+stops at once), one server and one account; one that cannot be used (in use,
+another server or account, damaged, emptied, its ``-wal`` file lost, a newer
+format) stops the run with one sentence and exit status 2, before anything is
+sent. ``--lookup-first`` looks every registration up before sending it: for a
+rerun whose journal is gone, or to resume from a journal whose records were
+lost. Exit status: 0 all registered, 1 some failed, 2 usage error.
 """
 
 from __future__ import annotations
@@ -82,7 +88,7 @@ from typing import Any
 import anyio
 from attrs import define, field
 
-from amili_async import AmiliError, RegistrationOutcome
+from amili_async import AmiliError, JournalError, RegistrationOutcome
 
 from ._common import SubParsers, UsageError
 from ._connect import Connection, add_connection_arguments, connect, console
@@ -116,6 +122,11 @@ def register(subparsers: SubParsers) -> None:
         "--retry-failed",
         action="store_true",
         help="with --journal: send again what failed in an earlier run",
+    )
+    parser.add_argument(
+        "--lookup-first",
+        action="store_true",
+        help="look every registration up before sending it (for a rerun whose journal is lost)",
     )
     parser.add_argument("--account", help="account id for rows without an 'account' column")
     parser.add_argument("--creditor", help="creditor id for rows without a 'creditor' column")
@@ -171,6 +182,8 @@ async def _register(args: argparse.Namespace, file_format: str, connection: Conn
             ProgressView(err, args.plain, plan.registrations) as view,
         ):
             await _send(args, connection, source, plan, _Recorder(summary, results), view)
+    except JournalError as error:
+        raise UsageError(str(error)) from None
     except AmiliError as error:  # pragma: no cover - the job turns API errors into outcomes
         err.print(f"amili-async register: {error}", markup=False)
         return 1
@@ -193,6 +206,7 @@ async def _send(
         concurrency=args.concurrency,
         journal=args.journal,
         retry_failed=args.retry_failed,
+        lookup_first=args.lookup_first,
         progress=view.update,
         total=plan.registrations,
     )

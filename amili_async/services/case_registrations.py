@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterable, Iterable, Mapping
 from os import PathLike
 from typing import Any
@@ -12,12 +13,24 @@ from .._bulk._results import RegistrationOutcome
 from .._journal import Journal
 from .._pipeline import RequestSpec
 from .._serde import converter
-from ..errors import ConflictError
+from ..errors import ConflictError, UnprocessableEntityError
 from ..models._base import parse_request
 from ..models.case_registration import CaseRegistration, NewCaseRegistration
 from ._base import ReadableResource, TimeoutArg
 
 __all__ = ["CaseRegistrations"]
+
+#: Eve's ``unique`` rule on a debt's invoice number: ``"value 'INV-1' is not unique"``.
+_NOT_UNIQUE = re.compile(r"value '.*' is not unique", re.DOTALL)
+_INVOICE_FIELD = re.compile(r"debts\.\d+\.invoice_number")
+
+
+def _invoices_not_unique(error: UnprocessableEntityError) -> bool:
+    """Whether the 422 refuses nothing but invoice numbers already stored."""
+    return bool(error.issues) and all(
+        _INVOICE_FIELD.fullmatch(field) and all(_NOT_UNIQUE.fullmatch(m) for m in messages)
+        for field, messages in error.issues.items()
+    )
 
 
 class CaseRegistrations(ReadableResource[CaseRegistration]):
@@ -51,14 +64,18 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
     ) -> tuple[CaseRegistration, bool]:
         """Like :meth:`create`, also saying whether the registration was found already stored.
 
-        The flag is ``True`` when the answer to the send was lost (or could
-        not be read) and the registration was found on the server by
-        reconciliation.
+        The flag is ``True`` when the registration was found on the server
+        instead of created: the answer to the send was lost (or could not be
+        read) and reconciliation found it, or the API refused the invoice
+        numbers as not unique (Eve's 422 ``"value '...' is not unique"``) and
+        a lookup found this very registration stored. When stored
+        registrations hold only some of the invoice numbers,
+        :class:`~amili_async.errors.ConflictError` names them.
         """
         new = parse_request(NewCaseRegistration, registration)
 
         async def find_existing() -> CaseRegistration | None:
-            return await self.find(new)
+            return await self.find(new, timeout=timeout)
 
         spec = RequestSpec(
             "POST",
@@ -66,7 +83,15 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
             json=converter.unstructure(new),
             reconcile=find_existing,
         )
-        result = await self._send(spec, timeout)
+        try:
+            result = await self._send(spec, timeout)
+        except UnprocessableEntityError as error:
+            if not _invoices_not_unique(error):
+                raise
+            found = await find_existing()
+            if found is None:
+                raise
+            return found, True
         if result.existing is not None:
             return result.existing, True
         return await self._parse_answer(spec, result)
@@ -116,6 +141,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         """
         calls = _registering.RegistrationCalls(
             path=self.path,
+            server=self._client.base_url,
             find=lambda new: self.find(new, timeout=timeout),
             create_or_find=lambda new: self.create_or_find(new, timeout=timeout),
         )
