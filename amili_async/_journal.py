@@ -50,6 +50,7 @@ from .models.case_registration import CaseRegistration, NewCaseRegistration
 
 __all__ = ["Claim", "Journal", "JournalEntry", "JournalState", "registration_key"]
 
+
 class JournalState(StrEnum):
     """Where an item of a journaled job stands."""
 

@@ -127,7 +127,7 @@ class JournalFile:
 
     @classmethod
     def open(cls, path: Path) -> JournalFile:
-        """Lock, open and check the journal at ``path`` (created if missing); see the module docs."""
+        """Lock, open and check the journal at ``path`` (created if missing): see the module."""
         lock = _lock(path)
         try:
             files = _Files.of(path)
@@ -299,7 +299,9 @@ def _header(db: sqlite3.Connection, files: _Files, *, fresh: bool) -> Header:
             db.execute("INSERT INTO job (id, damage) VALUES (1, ?)", (damage,))
             return Header(damage=damage)
         if not row["closed_cleanly"] and not files.wal:
-            damage = "was not closed cleanly and its -wal file is missing: its last records are lost"
+            damage = (
+                "was not closed cleanly and its -wal file is missing: its last records are lost"
+            )
         if row["damage"] is None and damage is not None:
             db.execute("UPDATE job SET damage = ?", (damage,))
     return Header(

@@ -198,14 +198,38 @@ class _Registrar:
         self._retry_failed = retry_failed
         self._lookup_first = lookup_first
         self._seen: set[int] = set()
+        #: The journal error that ends the job (the first, when several items meet it).
+        self.fatal: JournalError | None = None
+        self._stop_job = anyio.CancelScope()
+
+    async def run(
+        self,
+        items: Items[Any],
+        concurrency: int,
+        send: MemoryObjectSendStream[RegistrationOutcome],
+        tracker: ProgressTracker,
+    ) -> None:
+        """Register every item; raises the journal error that stopped the job, if one did."""
+        with self._stop_job:
+            await fan_out(items, concurrency, self, send, tracker)
+        if self.fatal is not None:
+            raise self.fatal
+
+    async def _end_job(self, error: JournalError) -> None:
+        """Stop every item (nothing more is sent) and have the job raise ``error``."""
+        if self.fatal is None:
+            self.fatal = error
+        self._stop_job.cancel()
+        await anyio.sleep_forever()  # cancelled at once: this item yields no outcome
 
     async def __call__(self, index: int, raw: Any) -> tuple[RegistrationOutcome, str]:
         try:
             new = parse_request(NewCaseRegistration, raw)
             outcome = await self._register(_Item(index, raw, new, registration_key(new)))
-        except JournalError:
-            raise  # the journal cannot be used: the job ends, nothing more is sent
-        except Exception as error:  # noqa: BLE001 - one item's failure, whatever it is
+        except JournalError as error:
+            await self._end_job(error)  # the journal cannot be used: nothing more is sent
+            raise  # pragma: no cover - _end_job does not return
+        except Exception as error:
             outcome = RegistrationOutcome(index, raw, OutcomeStatus.FAILED, error=error)
         return outcome, outcome.status.value
 
@@ -221,7 +245,7 @@ class _Registrar:
             return await self._register_claimed(item, claim)
         except JournalError:
             raise
-        except Exception as error:  # noqa: BLE001 - recorded, so that a rerun does not stop here
+        except Exception as error:
             await self._ledger.mark_failed(item.key, error)
             return item.failed(error)
 
@@ -392,7 +416,7 @@ def create_many(
         registrar = _Registrar(
             api, ledger=session.ledger, retry_failed=retry_failed, lookup_first=lookup_first
         )
-        await fan_out(items, concurrency, registrar, send, tracker)
+        await registrar.run(items, concurrency, send, tracker)
         session.complete = True
 
     return BulkJob(body, tracker, buffer=concurrency, setup=session)

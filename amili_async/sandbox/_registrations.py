@@ -136,7 +136,9 @@ class RegistrationWriter(Writer):
         self._created["cases"] += len(records)
         if keep:
             self._registrations.add(doc)
-            self._invoices.update((doc["creditor"], debt["invoice_number"]) for debt in doc["debts"])
+            self._invoices.update(
+                (doc["creditor"], debt["invoice_number"]) for debt in doc["debts"]
+            )
             for record in records:
                 self._cases.add(record)
                 self._lifecycle.start(record)

@@ -20,14 +20,16 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bulk_support import registration  # noqa: E402
+from bulk_support import registration
 
-from amili_async import AmiliClient, JournalLockedError, RetryPolicy  # noqa: E402
+from amili_async import AmiliClient, JournalLockedError, RetryPolicy
 
 LOCKED = 3
 
 
-async def main(base_url: str, api_key: str, scope: SimpleNamespace, journal: str, count: int, mode: str) -> int:
+async def main(
+    base_url: str, api_key: str, scope: SimpleNamespace, journal: str, count: int, mode: str
+) -> int:
     items = [registration(scope, n) for n in range(count)]  # type: ignore[arg-type]
     retry = RetryPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.1)
     async with AmiliClient(api_key=api_key, base_url=base_url, retry=retry) as client:

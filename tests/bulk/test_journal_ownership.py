@@ -39,26 +39,24 @@ async def run(client: AmiliClient, items: list[Any], **options: Any) -> list[Reg
 
 
 async def test_a_second_job_on_the_same_journal_path_is_refused_at_once(
-    client: AmiliClient,
-    counting: CountingTransport,
-    amili_sandbox: SandboxFixture,
-    tmp_path: Path,
+    client: AmiliClient, amili_sandbox: SandboxFixture, tmp_path: Path
 ) -> None:
     sandbox = amili_sandbox.sandbox
     items = [registration(sandbox, n) for n in range(40)]
     journal = tmp_path / "job.sqlite"
     first = client.case_registrations.create_many(items, concurrency=4, journal=journal)
-    second = client.case_registrations.create_many(items, concurrency=4, journal=journal)
+    counting = CountingTransport(sandbox.transport())
+    second_client = amili_sandbox.make_client(transport=counting)
+    second = second_client.case_registrations.create_many(items, concurrency=4, journal=journal)
 
-    async with first as outcomes:
+    async with first as outcomes, second_client:
         await outcomes.__anext__()  # the first job runs and holds the journal
-        posts = counting.posts
         with pytest.raises(JournalLockedError) as refused:
             async with second:
                 pytest.fail("the second job must not start")
-        assert counting.posts == posts  # it sent nothing
         rest = [outcome async for outcome in outcomes]
 
+    assert counting.entered == 0  # the second job sent nothing
     assert len(rest) == 39
     assert str(journal) in str(refused.value)
     assert refused.value.path == str(journal)
@@ -230,8 +228,7 @@ async def test_a_journal_of_another_account_is_refused_naming_both(
     async with amili_sandbox.make_client() as first_client:
         await run(first_client, [registration(sandbox, 1)], journal=journal)
     items = [
-        {**registration(sandbox, n), "account": other.id, "creditor": creditor.id}
-        for n in range(5)
+        {**registration(sandbox, n), "account": other.id, "creditor": creditor.id} for n in range(5)
     ]
     counting = CountingTransport(sandbox.transport())
 
