@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping
+from contextlib import aclosing
 from os import PathLike
-from typing import Any
+from typing import Any, cast
 
 from .._bulk import _registering
 from .._bulk._jobs import BulkJob, ProgressCallback
@@ -129,11 +130,20 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         ``journal`` (a :class:`~amili_async.Journal` or a path to a SQLite file)
         makes the job resumable: a rerun skips what was created, looks up what
         was in flight before sending it again, and retries what failed only
-        with ``retry_failed=True``. ``lookup_first=True`` looks every item up
-        before sending it (one more request each; for a rerun whose journal is
-        lost). ``progress`` is called with a :class:`~amili_async.BulkProgress`
-        after every item; ``total`` tells it how many items to expect when
-        ``items`` has no ``len()``.
+        with ``retry_failed=True``. A journal serves one job at a time (a second
+        job on it, here or in another process, raises
+        :class:`~amili_async.errors.JournalLockedError` from ``async with`` and
+        sends nothing) and belongs to one server and account
+        (:class:`~amili_async.errors.JournalMismatchError` otherwise). A journal
+        whose records were lost (an emptied file, a lost ``-wal`` file) or that
+        cannot be read raises :class:`~amili_async.errors.JournalError`.
+        ``lookup_first=True`` looks every item up before sending it (one more
+        request each): for a rerun whose journal is lost, and the way to resume
+        from a journal whose records were lost. An item that raises anything,
+        expected or not, fails alone: its outcome carries the error, the
+        journal records it, and the job goes on. ``progress`` is called with a
+        :class:`~amili_async.BulkProgress` after every item; ``total`` tells it
+        how many items to expect when ``items`` has no ``len()``.
 
         Leaving the ``async with`` block early, or cancelling it, cancels the
         registrations still in flight and waits for them; with a journal a
@@ -174,10 +184,13 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
             "debts.invoice_number": {"$in": sorted(wanted)},
         }
         overlapping: list[str] = []
-        async for stored in self.list(where=where, max_results=50, timeout=timeout):
-            if set(stored.invoice_numbers) == wanted:
-                return stored
-            overlapping.append(stored.id)
+        pager = self.list(where=where, max_results=50, timeout=timeout)
+        stored_items = cast(AsyncGenerator[CaseRegistration, None], pager.__aiter__())
+        async with aclosing(stored_items):  # closed at once when found, not when collected
+            async for stored in stored_items:
+                if set(stored.invoice_numbers) == wanted:
+                    return stored
+                overlapping.append(stored.id)
         if overlapping:
             raise ConflictError(
                 "stored registrations "

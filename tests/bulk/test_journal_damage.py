@@ -9,7 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
-from bulk_support import CountingTransport, cases_per_invoice, registration
+from bulk_support import CountingTransport, cases_per_invoice, registration, run_job, tally
 
 from amili_async import (
     AmiliClient,
@@ -17,20 +17,10 @@ from amili_async import (
     JournalError,
     JournalState,
     OutcomeStatus,
-    RegistrationOutcome,
 )
 from amili_async.sandbox.pytest_plugin import SandboxFixture
 
 pytestmark = pytest.mark.anyio
-
-
-async def run(client: AmiliClient, items: list[Any], **options: Any) -> list[RegistrationOutcome]:
-    async with client.case_registrations.create_many(items, **options) as outcomes:
-        return [outcome async for outcome in outcomes]
-
-
-def statuses(outcomes: list[RegistrationOutcome]) -> set[str]:
-    return {"journal" if o.from_journal else o.status.value for o in outcomes}
 
 
 async def refused(
@@ -39,7 +29,7 @@ async def refused(
     """Run a job on ``path``; it must be refused before anything is sent. The message."""
     entered = counting.entered
     with pytest.raises(JournalError) as error:
-        await run(client, items, journal=path)
+        await run_job(client, items, journal=path)
     assert counting.entered == entered
     assert error.value.path == str(path)
     return str(error.value)
@@ -54,7 +44,7 @@ async def test_an_emptied_journal_is_refused_unless_every_item_is_looked_up(
     sandbox = amili_sandbox.sandbox
     items = [registration(sandbox, n) for n in range(6)]
     journal = tmp_path / "job.sqlite"
-    await run(client, items[:4], journal=journal)
+    await run_job(client, items[:4], journal=journal)
     journal.write_bytes(b"")  # emptied (a failed copy, a truncating editor...)
     await anyio.Path(f"{journal}-wal").unlink(missing_ok=True)
 
@@ -65,13 +55,13 @@ async def test_an_emptied_journal_is_refused_unless_every_item_is_looked_up(
     assert "is empty" in message
 
     posts = counting.posts
-    outcomes = await run(client, items, journal=journal, lookup_first=True)
+    outcomes = await run_job(client, items, journal=journal, lookup_first=True)
     assert sorted(o.status.value for o in outcomes) == ["already_registered"] * 4 + ["created"] * 2
     assert counting.posts - posts == 2
     assert set(cases_per_invoice(sandbox).values()) == {1}
 
     # Every item was looked up: the journal is whole again.
-    assert statuses(await run(client, items, journal=journal)) == {"journal"}
+    assert set(tally(await run_job(client, items, journal=journal))) == {"journal"}
     async with Journal(journal) as opened:
         assert opened.damage is None
 
@@ -87,7 +77,7 @@ async def test_a_lost_wal_file_is_detected(
     journal = tmp_path / "job.sqlite"
     copy = tmp_path / "copy.sqlite"
     async with Journal(journal) as opened:
-        await run(client, items, journal=opened)
+        await run_job(client, items, journal=opened)
         assert (await opened.counts())[JournalState.CREATED] == 8
         shutil.copy(journal, copy)  # the main file only: its records are in job.sqlite-wal
     assert not await anyio.Path(f"{copy}-wal").exists()
@@ -96,10 +86,10 @@ async def test_a_lost_wal_file_is_detected(
     assert "was not closed cleanly and its -wal file is missing" in message
 
     posts = counting.posts
-    outcomes = await run(client, items, journal=copy, lookup_first=True)
+    outcomes = await run_job(client, items, journal=copy, lookup_first=True)
     assert {o.status for o in outcomes} == {OutcomeStatus.ALREADY_REGISTERED}
     assert counting.posts == posts  # nothing sent twice
-    assert statuses(await run(client, items, journal=copy)) == {"journal"}
+    assert set(tally(await run_job(client, items, journal=copy))) == {"journal"}
 
 
 async def test_a_lookup_first_job_that_does_not_finish_keeps_the_journal_refused(
@@ -159,7 +149,7 @@ async def test_a_journal_of_the_first_format_is_upgraded_in_place(
 ) -> None:
     sandbox = amili_sandbox.sandbox
     item = registration(sandbox, 1)
-    [created] = await run(client, [item])
+    [created] = await run_job(client, [item])
     assert created.key is not None
     assert created.registration is not None
     journal = tmp_path / "old.sqlite"
@@ -181,7 +171,7 @@ async def test_a_journal_of_the_first_format_is_upgraded_in_place(
             (created.key, created.registration.id, f'["{created.registration.cases[0]}"]'),
         )
 
-    [again] = await run(client, [item], journal=journal)
+    [again] = await run_job(client, [item], journal=journal)
 
     assert again.from_journal
     assert len(sandbox.registrations()) == 1

@@ -12,7 +12,7 @@ from typing import Any
 
 import anyio
 import pytest
-from bulk_support import CountingTransport, cases_per_invoice, registration
+from bulk_support import CountingTransport, cases_per_invoice, registration, run_job
 
 from amili_async import (
     AmiliClient,
@@ -28,11 +28,6 @@ from amili_async.sandbox.pytest_plugin import SANDBOX_BASE_URL, SandboxFixture
 pytestmark = pytest.mark.anyio
 
 JOB_SCRIPT = Path(__file__).with_name("journal_job.py")
-
-
-async def run(client: AmiliClient, items: list[Any], **options: Any) -> list[RegistrationOutcome]:
-    async with client.case_registrations.create_many(items, **options) as outcomes:
-        return [outcome async for outcome in outcomes]
 
 
 # -- two jobs in one process ---------------------------------------------------------------
@@ -65,7 +60,7 @@ async def test_a_second_job_on_the_same_journal_path_is_refused_at_once(
     assert len(sandbox.registrations()) == 40
 
     # Once the first job has ended, the journal is free: a rerun resumes from it.
-    again = await run(client, items, journal=journal)
+    again = await run_job(client, items, journal=journal)
     assert all(outcome.from_journal for outcome in again)
 
 
@@ -85,7 +80,7 @@ async def test_one_journal_object_serves_one_job_at_a_time(
         # The same object serves the next job; another opener waits for it to close.
         with pytest.raises(JournalLockedError):
             await Journal(tmp_path / "job.sqlite").open()
-        again = await run(client, items, journal=journal)
+        again = await run_job(client, items, journal=journal)
     assert all(outcome.from_journal for outcome in again)
     assert len(sandbox.registrations()) == 10
 
@@ -100,7 +95,7 @@ async def test_two_concurrent_jobs_leave_no_duplicate(
 
     async def job(name: str) -> None:
         try:
-            results[name] = await run(client, items, concurrency=6, journal=journal)
+            results[name] = await run_job(client, items, concurrency=6, journal=journal)
         except JournalLockedError as error:
             results[name] = error
 
@@ -195,13 +190,13 @@ async def test_a_journal_of_another_server_is_refused_naming_both(
     items = [registration(sandbox, n) for n in range(5)]
     journal = tmp_path / "job.sqlite"
     async with amili_sandbox.make_client() as sandbox_client:
-        await run(sandbox_client, items, journal=journal)
+        await run_job(sandbox_client, items, journal=journal)
     counting = CountingTransport(sandbox.transport())
     elsewhere = amili_sandbox.make_client(base_url="https://api.amili.se", transport=counting)
 
     async with elsewhere:
         with pytest.raises(JournalMismatchError) as refused:
-            await run(elsewhere, items, journal=journal)
+            await run_job(elsewhere, items, journal=journal)
 
     assert counting.entered == 0  # refused before anything was sent
     message = str(refused.value)
@@ -226,7 +221,7 @@ async def test_a_journal_of_another_account_is_refused_naming_both(
     creditor = sandbox.add_creditor("Other AB", account_id=other.id)
     journal = tmp_path / "job.sqlite"
     async with amili_sandbox.make_client() as first_client:
-        await run(first_client, [registration(sandbox, 1)], journal=journal)
+        await run_job(first_client, [registration(sandbox, 1)], journal=journal)
     items = [
         {**registration(sandbox, n), "account": other.id, "creditor": creditor.id} for n in range(5)
     ]
@@ -234,7 +229,7 @@ async def test_a_journal_of_another_account_is_refused_naming_both(
 
     async with amili_sandbox.make_client(api_key=other.api_key, transport=counting) as client:
         with pytest.raises(JournalMismatchError) as refused:
-            await run(client, items, journal=journal)
+            await run_job(client, items, journal=journal)
 
     assert counting.posts == 0
     assert sandbox.account_id in str(refused.value)
@@ -250,7 +245,7 @@ async def test_the_journal_records_every_creditor_of_its_account(
     items = [registration(sandbox, 1), {**registration(sandbox, 2), "creditor": second.id}]
     journal = tmp_path / "job.sqlite"
 
-    outcomes = await run(client, items, journal=journal, concurrency=1)
+    outcomes = await run_job(client, items, journal=journal, concurrency=1)
 
     assert {outcome.status for outcome in outcomes} == {OutcomeStatus.CREATED}
     async with Journal(journal) as opened:

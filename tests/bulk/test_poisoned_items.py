@@ -8,7 +8,6 @@ models learn to refuse more.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import attrs
 import httpx
 import pytest
-from bulk_support import cases_per_invoice, registration
+from bulk_support import cases_per_invoice, registration, run_job, tally
 
 from amili_async import (
     AmiliClient,
@@ -143,14 +142,8 @@ def make_client(amili_sandbox: SandboxFixture, *, spoil: bool) -> AmiliClient:
 
 
 async def run(client: AmiliClient, items: list[Any], **options: Any) -> list[RegistrationOutcome]:
-    async with client, client.case_registrations.create_many(items, **options) as outcomes:
-        return [outcome async for outcome in outcomes]
-
-
-def tally(outcomes: list[RegistrationOutcome]) -> Counter[str]:
-    return Counter(
-        "journal" if outcome.from_journal else outcome.status.value for outcome in outcomes
-    )
+    async with client:
+        return await run_job(client, items, **options)
 
 
 @pytest.mark.parametrize("poison", list(POISONS))
