@@ -154,6 +154,11 @@ class Journal:
         self._job_running = False
         self._lookup_first = False
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the file is open (and locked by this object)."""
+        return self._file is not None
+
     async def open(self) -> None:
         """Open (or create) and lock the file. Called by ``async with``."""
         if self._file is not None:

@@ -216,8 +216,14 @@ class JournalFile:
 def _lock(path: Path) -> FileLock:
     lock = FileLock(path.with_name(path.name + ".lock"))
     try:
-        if path.parent and not path.parent.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise JournalError(
+            f"cannot create the folder {path.parent} for the journal {path}: "
+            f"{error.strerror or error}",
+            path=str(path),
+        ) from None
+    try:
         acquired = lock.acquire()
     except OSError as error:
         raise JournalError(

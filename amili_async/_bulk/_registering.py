@@ -341,8 +341,8 @@ class _JournalSession:
 
     Entered before the first item is read, so that a journal the job cannot
     use is refused at once; left after the last outcome. A journal given as a
-    path is opened and closed here; a :class:`~amili_async.Journal` object
-    stays open for its owner.
+    path, or a :class:`~amili_async.Journal` that is not open, is opened and
+    closed here; an open one stays open for its owner.
     """
 
     def __init__(
@@ -368,7 +368,7 @@ class _JournalSession:
         if given is None:
             return self
         journal = given if isinstance(given, Journal) else Journal(given, clock=self._clock)
-        self._owned = journal is not given
+        self._owned = not journal.is_open  # opened here, so closed here
         try:
             await journal.open()
             await journal.begin_job(self._server, lookup_first=self._lookup_first)

@@ -85,6 +85,16 @@ async def test_one_journal_object_serves_one_job_at_a_time(
     assert len(sandbox.registrations()) == 10
 
 
+async def test_a_journal_given_closed_is_opened_and_closed_by_the_job(
+    client: AmiliClient, amili_sandbox: SandboxFixture, tmp_path: Path
+) -> None:
+    journal = Journal(tmp_path / "job.sqlite")
+    await run_job(client, [registration(amili_sandbox.sandbox, 1)], journal=journal)
+    assert not journal.is_open
+    async with Journal(tmp_path / "job.sqlite") as reopened:  # the lock was released
+        assert reopened.account == amili_sandbox.sandbox.account_id
+
+
 async def test_two_concurrent_jobs_leave_no_duplicate(
     client: AmiliClient, amili_sandbox: SandboxFixture, tmp_path: Path
 ) -> None:
