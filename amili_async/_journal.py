@@ -20,6 +20,13 @@ use the same file format with their own keys (:meth:`Journal.claim_key`,
 :meth:`Journal.mark_recorded`): the state machine is the same, and the stored
 id is the action's.
 
+A journal belongs to one job at a time, one server and one account, and
+notices when its records were lost (see :mod:`._journal_file`): a second job
+gets :class:`~amili_async.errors.JournalLockedError`, another server or
+account :class:`~amili_async.errors.JournalMismatchError`, an emptied file or
+a lost ``-wal`` file :class:`~amili_async.errors.JournalError` unless the job
+looks every item up first.
+
 SQLite runs in WAL mode with ``synchronous=NORMAL``: each state change is
 committed before the job moves on, which survives the process crashing or
 being killed (not a power cut of the machine in the same instant). All calls
@@ -42,34 +49,11 @@ import anyio
 from attrs import frozen
 
 from ._clock import Clock, SystemClock
+from ._journal_file import JournalFile, safe_text
+from .errors import JournalLockedError
 from .models.case_registration import CaseRegistration, NewCaseRegistration
 
 __all__ = ["Claim", "Journal", "JournalEntry", "JournalState", "registration_key"]
-
-_SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS items (
-    key TEXT PRIMARY KEY,
-    item_index INTEGER NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'created', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    registration_id TEXT,
-    cases TEXT,
-    ocr_numbers TEXT,
-    ocr_numbers_ocr TEXT,
-    error_type TEXT,
-    error TEXT,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS invoices (
-    scope TEXT NOT NULL,
-    invoice_number TEXT NOT NULL,
-    key TEXT NOT NULL,
-    PRIMARY KEY (scope, invoice_number)
-);
-CREATE INDEX IF NOT EXISTS items_by_state ON items (state);
-"""
 
 
 class JournalState(StrEnum):
@@ -87,15 +71,18 @@ def registration_key(registration: NewCaseRegistration) -> str:
     The same registration gets the same key whatever its position in the input
     or the order of its debts. It holds no personal data.
     """
-    return json.dumps(
+    key = json.dumps(
         [registration.account, registration.creditor, sorted(registration.invoice_numbers)],
         ensure_ascii=False,
         separators=(",", ":"),
     )
+    return safe_text(key)
 
 
 def _scope(registration: NewCaseRegistration) -> str:
-    return json.dumps([registration.account, registration.creditor], separators=(",", ":"))
+    return safe_text(
+        json.dumps([registration.account, registration.creditor], separators=(",", ":"))
+    )
 
 
 @frozen
@@ -157,50 +144,38 @@ class Journal:
 
     Open it with ``async with Journal(path) as journal:`` and hand it to
     ``create_many(..., journal=journal)``, or simply pass the path there.
-    Reusing the same file for a rerun resumes the job. ``clock`` only stamps
-    each entry's ``updated_at``.
+    Reusing the same file for a rerun resumes the job. While it is open the
+    journal is locked: no other job, in this process or another, can use it
+    (:class:`~amili_async.errors.JournalLockedError`). Opening refuses a file
+    that is not a readable journal with :class:`~amili_async.errors.JournalError`.
+    ``clock`` only stamps each entry's ``updated_at``.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, clock: Clock | None = None) -> None:
         self.path = Path(path)
         self._clock: Clock = clock or SystemClock()
-        self._db: sqlite3.Connection | None = None
+        self._file: JournalFile | None = None
         self._limiter: anyio.CapacityLimiter | None = None
+        self._job_running = False
+        self._lookup_first = False
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the file is open (and locked by this object)."""
+        return self._file is not None
 
     async def open(self) -> None:
-        """Open (or create) the file. Called by ``async with``."""
-        if self._db is not None:
+        """Open (or create) and lock the file. Called by ``async with``."""
+        if self._file is not None:
             return
         self._limiter = anyio.CapacityLimiter(1)
-        self._db = await self._run(self._connect)
-
-    def _connect(self) -> sqlite3.Connection:
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=5000")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, _SCHEMA_VERSION):
-                raise ValueError(
-                    f"{self.path} is a journal of a newer format ({version}); "
-                    "use a newer amili-async or another file"
-                )
-            db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-        except BaseException:
-            db.close()
-            raise
-        return db
+        self._file = await self._run(JournalFile.open, self.path)
 
     async def aclose(self) -> None:
-        """Close the file."""
-        db, self._db = self._db, None
-        if db is not None:
-            await self._run(db.close)
+        """Close the file and unlock it."""
+        file, self._file = self._file, None
+        if file is not None:
+            await self._run(file.close)
 
     async def __aenter__(self) -> Journal:
         await self.open()
@@ -218,13 +193,69 @@ class Journal:
     async def _run(self, function: Any, *args: Any) -> Any:
         return await anyio.to_thread.run_sync(function, *args, limiter=self._limiter)
 
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
+    def _journal_file(self) -> JournalFile:
+        if self._file is None:
             raise RuntimeError("the journal is not open; use `async with Journal(path)`")
-        return self._db
+        return self._file
+
+    def _conn(self) -> sqlite3.Connection:
+        return self._journal_file().db
 
     def _now(self) -> str:
         return self._clock.now().isoformat(timespec="seconds")
+
+    # -- whose job it is ---------------------------------------------------------------
+
+    @property
+    def server(self) -> str | None:
+        """The base URL of the server the journal's job ran on (``None`` before its first job)."""
+        return self._journal_file().header.server
+
+    @property
+    def account(self) -> str | None:
+        """The account the journal's items belong to (``None`` before its first item)."""
+        return self._journal_file().header.account
+
+    @property
+    def creditors(self) -> tuple[str, ...]:
+        """The creditors seen in the journal's items."""
+        return tuple(self._journal_file().header.creditors)
+
+    @property
+    def damage(self) -> str | None:
+        """Why records of this journal were lost, or ``None`` when it is whole."""
+        return self._journal_file().header.damage
+
+    async def begin_job(self, server: str, *, lookup_first: bool) -> None:
+        """Make the journal the record of a job on ``server``; called by ``create_many``.
+
+        Refuses a second job while one runs (:class:`~amili_async.errors.JournalLockedError`),
+        a journal of another server (:class:`~amili_async.errors.JournalMismatchError`),
+        and a journal whose records were lost unless ``lookup_first`` is set
+        (:class:`~amili_async.errors.JournalError`).
+        """
+        file = self._journal_file()
+        if self._job_running:
+            raise JournalLockedError(
+                f"the journal {self.path} is in use by another job of this process; "
+                "a journal has one job at a time: wait for it to end, or use another file",
+                path=str(self.path),
+            )
+        if not lookup_first:
+            file.refuse_damage()
+        await self._run(file.bind_server, server)
+        self._job_running = True
+        self._lookup_first = lookup_first
+
+    async def end_job(self, *, complete: bool) -> None:
+        """The job ended; ``complete`` when every item got its outcome.
+
+        A complete job that looked every item up makes a damaged journal whole again.
+        """
+        file = self._journal_file()
+        self._job_running = False
+        if complete and self._lookup_first and file.header.damage is not None:
+            await self._run(file.clear_damage)
 
     # -- the job's side ----------------------------------------------------------------
 
@@ -235,45 +266,62 @@ class Journal:
         If one of those invoice numbers already belongs to another key, nothing
         is stored and the conflict is returned.
         """
+        return await self._run(self._claim, registration, index)  # type: ignore[no-any-return]
+
+    def _claim(self, registration: NewCaseRegistration, index: int) -> Claim:
+        file = self._journal_file()
+        with file.db:
+            file.db.execute("BEGIN IMMEDIATE")
+            file.bind_scope(registration.account, registration.creditor)
+            claim = self._claim_registration(registration, index)
+        file.scope_bound(registration.account, registration.creditor)
+        return claim
+
+    def _claim_registration(self, registration: NewCaseRegistration, index: int) -> Claim:
         key = registration_key(registration)
         scope = _scope(registration)
-        invoices = sorted(registration.invoice_numbers)
-        return await self._run(self._claim, key, scope, invoices, index)  # type: ignore[no-any-return]
+        invoices = [safe_text(number) for number in sorted(registration.invoice_numbers)]
+        return self._claim_row(key, scope, invoices, index)
 
     async def claim_key(self, key: str, index: int) -> Claim:
         """Like :meth:`claim` for an item known by ``key`` alone (a crediting, a cancellation).
 
         A new key is stored as ``pending``; the entry an earlier run left is returned.
         """
-        return await self._run(self._claim, key, "", (), index)  # type: ignore[no-any-return]
+        return await self._run(self._claim_key_alone, key, index)  # type: ignore[no-any-return]
 
-    def _claim(self, key: str, scope: str, invoices: Sequence[str], index: int) -> Claim:
+    def _claim_key_alone(self, key: str, index: int) -> Claim:
         db = self._conn()
         with db:
             db.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT * FROM items WHERE key = ?", (key,)).fetchone()
-            marks = ",".join("?" * len(invoices))
-            other = db.execute(
-                f"SELECT invoice_number, key FROM invoices "
-                f"WHERE scope = ? AND invoice_number IN ({marks}) AND key != ? LIMIT 1",
-                (scope, *invoices, key),
-            ).fetchone()
-            if other is not None:
-                return Claim(
-                    previous=_entry(row) if row else None,
-                    conflict=(other["invoice_number"], other["key"]),
-                )
-            if row is not None:
-                return Claim(previous=_entry(row))
-            db.execute(
-                "INSERT INTO items (key, item_index, state, updated_at) VALUES (?, ?, ?, ?)",
-                (key, index, JournalState.PENDING.value, self._now()),
+            return self._claim_row(key, "", (), index)
+
+    def _claim_row(self, key: str, scope: str, invoices: Sequence[str], index: int) -> Claim:
+        """Inside a transaction: claim ``key`` with its invoice numbers in ``scope``."""
+        db = self._conn()
+        row = db.execute("SELECT * FROM items WHERE key = ?", (key,)).fetchone()
+        marks = ",".join("?" * len(invoices))
+        other = db.execute(
+            f"SELECT invoice_number, key FROM invoices "
+            f"WHERE scope = ? AND invoice_number IN ({marks}) AND key != ? LIMIT 1",
+            (scope, *invoices, key),
+        ).fetchone()
+        if other is not None:
+            return Claim(
+                previous=_entry(row) if row else None,
+                conflict=(other["invoice_number"], other["key"]),
             )
-            db.executemany(
-                "INSERT OR IGNORE INTO invoices (scope, invoice_number, key) VALUES (?, ?, ?)",
-                [(scope, invoice, key) for invoice in invoices],
-            )
-            return Claim(previous=None)
+        if row is not None:
+            return Claim(previous=_entry(row))
+        db.execute(
+            "INSERT INTO items (key, item_index, state, updated_at) VALUES (?, ?, ?, ?)",
+            (key, index, JournalState.PENDING.value, self._now()),
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO invoices (scope, invoice_number, key) VALUES (?, ?, ?)",
+            [(scope, invoice, key) for invoice in invoices],
+        )
+        return Claim(previous=None)
 
     async def mark_sent(self, key: str) -> None:
         """The request may go out from now on: a rerun must look it up before re-sending."""
@@ -317,7 +365,13 @@ class Journal:
         await self._run(
             self._update,
             "UPDATE items SET state = ?, error_type = ?, error = ?, updated_at = ? WHERE key = ?",
-            (JournalState.FAILED.value, type(error).__name__, str(error), self._now(), key),
+            (
+                JournalState.FAILED.value,
+                type(error).__name__,
+                safe_text(str(error)),
+                self._now(),
+                key,
+            ),
         )
 
     def _update(self, sql: str, params: Sequence[Any]) -> None:

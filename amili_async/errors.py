@@ -6,6 +6,9 @@
     ├── ConfigurationError            the client was set up wrongly (also a ValueError)
     ├── RequestValidationError        input refused before anything was sent (also a ValueError)
     ├── PreviouslyFailedError         a bulk job's journal says this item failed in an earlier run
+    ├── JournalError                  a bulk job's journal file cannot be used as it is
+    │   ├── JournalLockedError        another job is using the journal
+    │   └── JournalMismatchError      the journal belongs to another server or account
     ├── WaitTimeoutError              ``cases.wait_for`` gave up (also a builtin TimeoutError)
     ├── ResponseValidationError       the API answered, but its answer cannot be read
     │   └── ResponseTooLargeError     the answer is longer than ``max_response_bytes``
@@ -42,6 +45,9 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectError",
+    "JournalError",
+    "JournalLockedError",
+    "JournalMismatchError",
     "NotFoundError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
@@ -99,6 +105,40 @@ class PreviouslyFailedError(AmiliError):
             f"failed in an earlier run ({error_type}: {reason}); "
             "pass retry_failed=True to try it again"
         )
+
+
+class JournalError(AmiliError):
+    """A bulk job's journal file cannot be used as it is: nothing was sent.
+
+    The file is corrupt, of a newer format, not a journal, or its records were
+    lost (an emptied file, a lost ``-wal`` file). ``path`` names the file; the
+    message says what to do (often: rerun with ``lookup_first=True``, or use
+    another file).
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class JournalLockedError(JournalError):
+    """Another job (in this process or another) is using the journal; this one sent nothing.
+
+    A journal has one owner at a time, so that two jobs never send the same
+    items. Wait for the other job to end, or use another journal file.
+    """
+
+
+class JournalMismatchError(JournalError):
+    """The journal belongs to another server or account than this job; nothing was sent.
+
+    ``recorded`` is what the journal holds and ``given`` what this job uses.
+    """
+
+    def __init__(self, message: str, *, path: str, recorded: str, given: str) -> None:
+        self.recorded = recorded
+        self.given = given
+        super().__init__(message, path=path)
 
 
 class WaitTimeoutError(AmiliError, builtins.TimeoutError):

@@ -41,7 +41,7 @@ from collections.abc import (
     Mapping,
     Sized,
 )
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from os import PathLike
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -179,6 +179,10 @@ class BulkJob(Generic[T]):
     it completes (not in input order); leaving the block cancels whatever has
     not finished and waits for it, so no task outlives the block. A job runs
     once. :attr:`progress` is a snapshot at any time.
+
+    ``setup`` (for the engines) is entered before the work starts and left
+    after it ended: a resource the job holds for its life, such as its
+    journal. An error entering it is raised from ``async with`` at once.
     """
 
     def __init__(
@@ -187,8 +191,10 @@ class BulkJob(Generic[T]):
         tracker: ProgressTracker,
         *,
         buffer: int,
+        setup: AbstractAsyncContextManager[object] | None = None,
     ) -> None:
         self._body = body
+        self._setup = setup
         self._tracker = tracker
         self._buffer = max(0, buffer)
         self._stream: AsyncIterator[T] | None = None
@@ -208,8 +214,8 @@ class BulkJob(Generic[T]):
             async with send:
                 await self._body(send, self._tracker)
 
-        with receive:
-            async with anyio.create_task_group() as group:
+        with receive, send:  # closed here too in case ``setup`` fails and nothing runs
+            async with self._setup or nullcontext(), anyio.create_task_group() as group:
                 self._tracker.start()
                 group.start_soon(produce)
                 self._stream = receive.__aiter__()

@@ -6,6 +6,13 @@ up when it may already be stored, and send it. What the journal is told at
 each step goes through a :class:`_Ledger`: one that writes to a
 :class:`~amili_async.Journal`, or one that forgets everything when the job
 has no journal, so that the steps read the same either way.
+
+Every item gets exactly one outcome, whatever goes wrong with it: an error
+nobody expected (a ``UnicodeEncodeError`` while encoding it, an
+``OverflowError``, a bug) fails that item, is recorded in the journal when the
+item was claimed, and the job goes on. Only a journal that cannot be used
+(:class:`~amili_async.errors.JournalError`) ends the job, before anything
+more is sent.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from .._serde import converter
 from ..errors import (
     AmiliError,
     ConflictError,
+    JournalError,
     OutcomeUnknownError,
     PreviouslyFailedError,
     RequestValidationError,
@@ -37,7 +45,6 @@ from ._jobs import (
     ProgressTracker,
     check_concurrency,
     fan_out,
-    opened_journal,
     total_of,
 )
 from ._results import OutcomeStatus, RegistrationOutcome
@@ -52,12 +59,14 @@ __all__ = ["RegistrationCalls", "create_many"]
 class RegistrationCalls:
     """What the engine calls back into: the ``case_registrations`` service, timeout bound.
 
-    ``path`` names the endpoint in errors; ``find`` looks a registration up
-    (``None`` when it is not stored); ``create_or_find`` sends it and says
-    whether it was found already stored instead.
+    ``path`` names the endpoint in errors; ``server`` is the client's base URL
+    (a journal records it); ``find`` looks a registration up (``None`` when it
+    is not stored); ``create_or_find`` sends it and says whether it was found
+    already stored instead.
     """
 
     path: str
+    server: str
     find: Callable[[NewCaseRegistration], Awaitable[CaseRegistration | None]]
     create_or_find: Callable[[NewCaseRegistration], Awaitable[tuple[CaseRegistration, bool]]]
 
@@ -151,7 +160,7 @@ class _Item:
 
 
 def _digest(account: str, creditor: str, invoice_number: str) -> int:
-    data = "\x00".join((account, creditor, invoice_number)).encode()
+    data = "\x00".join((account, creditor, invoice_number)).encode("utf-8", "backslashreplace")
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
 
 
@@ -189,14 +198,39 @@ class _Registrar:
         self._retry_failed = retry_failed
         self._lookup_first = lookup_first
         self._seen: set[int] = set()
+        #: The journal error that ends the job (the first, when several items meet it).
+        self.fatal: JournalError | None = None
+        self._stop_job = anyio.CancelScope()
+
+    async def run(
+        self,
+        items: Items[Any],
+        concurrency: int,
+        send: MemoryObjectSendStream[RegistrationOutcome],
+        tracker: ProgressTracker,
+    ) -> None:
+        """Register every item; raises the journal error that stopped the job, if one did."""
+        with self._stop_job:
+            await fan_out(items, concurrency, self, send, tracker)
+        if self.fatal is not None:
+            raise self.fatal
+
+    async def _end_job(self, error: JournalError) -> None:
+        """Stop every item (nothing more is sent) and have the job raise ``error``."""
+        if self.fatal is None:
+            self.fatal = error
+        self._stop_job.cancel()
+        await anyio.sleep_forever()  # cancelled at once: this item yields no outcome
 
     async def __call__(self, index: int, raw: Any) -> tuple[RegistrationOutcome, str]:
         try:
             new = parse_request(NewCaseRegistration, raw)
-        except RequestValidationError as error:
-            unread = RegistrationOutcome(index, raw, OutcomeStatus.FAILED, error=error)
-            return unread, OutcomeStatus.FAILED.value
-        outcome = await self._register(_Item(index, raw, new, registration_key(new)))
+            outcome = await self._register(_Item(index, raw, new, registration_key(new)))
+        except JournalError as error:
+            await self._end_job(error)  # the journal cannot be used: nothing more is sent
+            raise  # pragma: no cover - _end_job does not return
+        except Exception as error:
+            outcome = RegistrationOutcome(index, raw, OutcomeStatus.FAILED, error=error)
         return outcome, outcome.status.value
 
     async def _register(self, item: _Item) -> RegistrationOutcome:
@@ -207,6 +241,15 @@ class _Registrar:
         settled = self._settled_earlier(item, claim)
         if settled is not None:
             return settled
+        try:
+            return await self._register_claimed(item, claim)
+        except JournalError:
+            raise
+        except Exception as error:
+            await self._ledger.mark_failed(item.key, error)
+            return item.failed(error)
+
+    async def _register_claimed(self, item: _Item, claim: Claim) -> RegistrationOutcome:
         may_exist = _may_exist(claim.previous)
         if self._lookup_first or may_exist:
             found = await self._look_up(item, may_exist=may_exist)
@@ -293,6 +336,63 @@ class _Registrar:
 # -- the job -------------------------------------------------------------------------------
 
 
+class _JournalSession:
+    """The job's journal for its whole life: opened (or adopted), bound, and let go.
+
+    Entered before the first item is read, so that a journal the job cannot
+    use is refused at once; left after the last outcome. A journal given as a
+    path, or a :class:`~amili_async.Journal` that is not open, is opened and
+    closed here; an open one stays open for its owner.
+    """
+
+    def __init__(
+        self,
+        journal: Journal | str | PathLike[str] | None,
+        *,
+        clock: Clock,
+        server: str,
+        lookup_first: bool,
+    ) -> None:
+        self._given = journal
+        self._clock = clock
+        self._server = server
+        self._lookup_first = lookup_first
+        self._journal: Journal | None = None
+        self._owned = False
+        self.ledger: _Ledger = _NoLedger()
+        #: Set when every item got its outcome (not cancelled, no error).
+        self.complete = False
+
+    async def __aenter__(self) -> _JournalSession:
+        given = self._given
+        if given is None:
+            return self
+        journal = given if isinstance(given, Journal) else Journal(given, clock=self._clock)
+        self._owned = not journal.is_open  # opened here, so closed here
+        try:
+            await journal.open()
+            await journal.begin_job(self._server, lookup_first=self._lookup_first)
+        except BaseException:
+            if self._owned:
+                with anyio.CancelScope(shield=True):
+                    await journal.aclose()
+            raise
+        self._journal = journal
+        self.ledger = _JournalLedger(journal)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        journal, self._journal = self._journal, None
+        if journal is None:
+            return
+        with anyio.CancelScope(shield=True):
+            try:
+                await journal.end_job(complete=self.complete)
+            finally:
+                if self._owned:
+                    await journal.aclose()
+
+
 def create_many(
     api: RegistrationCalls,
     items: Items[NewCaseRegistration | Mapping[str, Any]],
@@ -308,15 +408,15 @@ def create_many(
     """The engine of :meth:`CaseRegistrations.create_many` (see there), on ``clock``."""
     check_concurrency(concurrency)
     tracker = ProgressTracker(clock, total_of(items, total), progress)
+    session = _JournalSession(journal, clock=clock, server=api.server, lookup_first=lookup_first)
 
     async def body(
         send: MemoryObjectSendStream[RegistrationOutcome], tracker: ProgressTracker
     ) -> None:
-        async with opened_journal(journal, clock) as opened:
-            ledger = _JournalLedger(opened) if opened is not None else _NoLedger()
-            registrar = _Registrar(
-                api, ledger=ledger, retry_failed=retry_failed, lookup_first=lookup_first
-            )
-            await fan_out(items, concurrency, registrar, send, tracker)
+        registrar = _Registrar(
+            api, ledger=session.ledger, retry_failed=retry_failed, lookup_first=lookup_first
+        )
+        await registrar.run(items, concurrency, send, tracker)
+        session.complete = True
 
-    return BulkJob(body, tracker, buffer=concurrency)
+    return BulkJob(body, tracker, buffer=concurrency, setup=session)

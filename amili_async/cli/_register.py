@@ -70,9 +70,15 @@ Results and resuming
 (``type``, ``message``, ``issues``). ``--journal PATH`` keeps a SQLite journal:
 rerunning the same command after a crash or Ctrl-C skips what was created,
 looks up what was in flight, and retries failures only with
-``--retry-failed``. Ctrl-C prints the summary so far and the command that
-resumes. Exit status: 0 all registered, 1 some failed, 2 usage error (checked
-before anything is sent), 130 interrupted.
+``--retry-failed``. A journal serves one run at a time (a second run on it
+stops at once), one server and one account; one that cannot be used (in use,
+another server or account, damaged, emptied, its ``-wal`` file lost, a newer
+format) stops the run with one sentence and exit status 2, before anything is
+sent. ``--lookup-first`` looks every registration up before sending it: for a
+rerun whose journal is gone, or to resume from a journal whose records were
+lost. Ctrl-C prints the summary so far and the command that resumes. Exit
+status: 0 all registered, 1 some failed, 2 usage error (checked before anything
+is sent), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -85,7 +91,7 @@ from typing import Any
 
 import anyio
 
-from amili_async import AmiliError
+from amili_async import AmiliError, JournalError
 
 from ._common import SubParsers, UsageError, check_writable
 from ._connect import Connection, connect, console
@@ -110,6 +116,11 @@ def register(subparsers: SubParsers) -> None:
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="a .csv or .jsonl file")
     add_job_arguments(parser)
+    parser.add_argument(
+        "--lookup-first",
+        action="store_true",
+        help="look every registration up before sending it (for a rerun whose journal is lost)",
+    )
     parser.set_defaults(handler=_main)
 
 
@@ -158,6 +169,8 @@ async def _register(
         ):
             recorder = _Recorder(summary, results, ResultLine)
             await _send(args, connection, source, plan, recorder, view)
+    except JournalError as error:
+        raise UsageError(str(error)) from None
     except AmiliError as error:  # pragma: no cover - the job turns API errors into outcomes
         err.print(f"amili-async register: {error}", markup=False)
         return 1
@@ -180,6 +193,7 @@ async def _send(
         concurrency=args.concurrency,
         journal=args.journal,
         retry_failed=args.retry_failed,
+        lookup_first=args.lookup_first,
         progress=view.update,
         total=plan.registrations,
     )

@@ -2,7 +2,10 @@
 
 A registration stores itself and opens one case per debt; the same person
 registered twice under one account is the same customer (and, across
-accounts, the same debtor).
+accounts, the same debtor). A debt's invoice number is unique per creditor,
+checked like Eve's ``unique`` rule: against what is stored (not between the
+documents of one list POST, as Eve does), answered as a 422 whose nested
+``_issues`` say ``"value 'INV-1' is not unique"`` at ``debts.N.invoice_number``.
 """
 
 from __future__ import annotations
@@ -58,10 +61,13 @@ class RegistrationWriter(Writer):
         self._customers = customers
         self._reference_rate = reference_rate
         self._debtors: dict[str, str] = {}
+        #: (creditor, invoice number) of every stored debt.
+        self._invoices: set[tuple[str, str]] = set()
 
     def clear(self) -> None:
-        """Forget which debtors were seen (the customers are the state's to clear)."""
+        """Forget which debtors and invoice numbers were seen (the customers are the state's)."""
         self._debtors.clear()
+        self._invoices.clear()
 
     def register(
         self,
@@ -102,7 +108,20 @@ class RegistrationWriter(Writer):
         creditor = self.check_scope(account_id, doc, issues)
         if creditor is not None and not self._accounts.is_active(creditor.id):
             issues["creditor"] = INACTIVE_CREDITOR.format(creditor.id)
+        elif creditor is not None:
+            self._check_unique(creditor.id, doc.get("debts"), issues)
         return issues
+
+    def _check_unique(self, creditor_id: str, debts: Any, issues: Issues) -> None:
+        """Eve's ``unique`` rule on each debt's invoice number, per creditor."""
+        if not isinstance(debts, list):
+            return
+        for position, debt in enumerate(debts):
+            number = debt.get("invoice_number") if isinstance(debt, dict) else None
+            if isinstance(number, str) and (creditor_id, number) in self._invoices:
+                issues.setdefault(
+                    f"debts.{position}.invoice_number", f"value '{number}' is not unique"
+                )
 
     def _create(self, body: Mapping[str, Any], now: datetime, keep: bool) -> dict[str, Any]:
         doc = _stored_form(body)
@@ -117,6 +136,9 @@ class RegistrationWriter(Writer):
         self._created["cases"] += len(records)
         if keep:
             self._registrations.add(doc)
+            self._invoices.update(
+                (doc["creditor"], debt["invoice_number"]) for debt in doc["debts"]
+            )
             for record in records:
                 self._cases.add(record)
                 self._lifecycle.start(record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterable, Iterable, Mapping
 from os import PathLike
 from typing import Any
@@ -10,12 +11,24 @@ from .._bulk import _registering
 from .._bulk._jobs import BulkJob, ProgressCallback
 from .._bulk._results import RegistrationOutcome
 from .._journal import Journal
-from ..errors import ConflictError
+from ..errors import ConflictError, UnprocessableEntityError
 from ..models._base import parse_request
 from ..models.case_registration import CaseRegistration, NewCaseRegistration
 from ._base import ReadableResource, TimeoutArg
 
 __all__ = ["CaseRegistrations"]
+
+#: Eve's ``unique`` rule on a debt's invoice number: ``"value 'INV-1' is not unique"``.
+_NOT_UNIQUE = re.compile(r"value '.*' is not unique", re.DOTALL)
+_INVOICE_FIELD = re.compile(r"debts\.\d+\.invoice_number")
+
+
+def _invoices_not_unique(error: UnprocessableEntityError) -> bool:
+    """Whether the 422 refuses nothing but invoice numbers already stored."""
+    return bool(error.issues) and all(
+        _INVOICE_FIELD.fullmatch(field) and all(_NOT_UNIQUE.fullmatch(m) for m in messages)
+        for field, messages in error.issues.items()
+    )
 
 
 class CaseRegistrations(ReadableResource[CaseRegistration]):
@@ -51,16 +64,28 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
     ) -> tuple[CaseRegistration, bool]:
         """Like :meth:`create`, also saying whether the registration was found already stored.
 
-        The flag is ``True`` when the answer to the send was lost (or could
-        not be read) and the registration was found on the server by
-        reconciliation.
+        The flag is ``True`` when the registration was found on the server
+        instead of created: the answer to the send was lost (or could not be
+        read) and reconciliation found it, or the API refused the invoice
+        numbers as not unique (Eve's 422 ``"value '...' is not unique"``) and
+        a lookup found this very registration stored. When stored
+        registrations hold only some of the invoice numbers,
+        :class:`~amili_async.errors.ConflictError` names them.
         """
         new = parse_request(NewCaseRegistration, registration)
 
         async def find_existing() -> CaseRegistration | None:
-            return await self.find(new)
+            return await self.find(new, timeout=timeout)
 
-        return await self._create(new, find_existing, timeout, deadline)
+        try:
+            return await self._create(new, find_existing, timeout, deadline)
+        except UnprocessableEntityError as error:
+            if not _invoices_not_unique(error):
+                raise
+            found = await find_existing()
+            if found is None:
+                raise
+            return found, True
 
     def create_many(
         self,
@@ -96,11 +121,20 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         ``journal`` (a :class:`~amili_async.Journal` or a path to a SQLite file)
         makes the job resumable: a rerun skips what was created, looks up what
         was in flight before sending it again, and retries what failed only
-        with ``retry_failed=True``. ``lookup_first=True`` looks every item up
-        before sending it (one more request each; for a rerun whose journal is
-        lost). ``progress`` is called with a :class:`~amili_async.BulkProgress`
-        after every item; ``total`` tells it how many items to expect when
-        ``items`` has no ``len()``.
+        with ``retry_failed=True``. A journal serves one job at a time (a second
+        job on it, here or in another process, raises
+        :class:`~amili_async.errors.JournalLockedError` from ``async with`` and
+        sends nothing) and belongs to one server and account
+        (:class:`~amili_async.errors.JournalMismatchError` otherwise). A journal
+        whose records were lost (an emptied file, a lost ``-wal`` file) or that
+        cannot be read raises :class:`~amili_async.errors.JournalError`.
+        ``lookup_first=True`` looks every item up before sending it (one more
+        request each): for a rerun whose journal is lost, and the way to resume
+        from a journal whose records were lost. An item that raises anything,
+        expected or not, fails alone: its outcome carries the error, the
+        journal records it, and the job goes on. ``progress`` is called with a
+        :class:`~amili_async.BulkProgress` after every item; ``total`` tells it
+        how many items to expect when ``items`` has no ``len()``.
 
         Leaving the ``async with`` block early, or cancelling it, cancels the
         registrations still in flight and waits for them; with a journal a
@@ -108,6 +142,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
         """
         calls = _registering.RegistrationCalls(
             path=self.path,
+            server=self._client.base_url,
             find=lambda new: self.find(new, timeout=timeout, deadline=deadline),
             create_or_find=lambda new: self.create_or_find(new, timeout=timeout, deadline=deadline),
         )

@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 import httpx
 
+from amili_async import AmiliClient, RegistrationOutcome
 from amili_async.sandbox import Sandbox
 
 
@@ -59,6 +60,21 @@ def registration(sandbox: Sandbox, n: int, *, debts: int = 1) -> dict[str, Any]:
             for d in range(debts)
         ],
     }
+
+
+async def run_job(
+    client: AmiliClient, items: list[Any], **options: Any
+) -> list[RegistrationOutcome]:
+    """Run ``create_many`` over ``items`` with ``options``; every outcome, in completion order."""
+    async with client.case_registrations.create_many(items, **options) as outcomes:
+        return [outcome async for outcome in outcomes]
+
+
+def tally(outcomes: list[RegistrationOutcome]) -> Counter[str]:
+    """The outcomes counted by status; ``journal`` for those an earlier run settled."""
+    return Counter(
+        "journal" if outcome.from_journal else outcome.status.value for outcome in outcomes
+    )
 
 
 def cases_per_invoice(sandbox: Sandbox) -> Counter[str]:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from bulk_support import CountingTransport, cases_per_invoice, person_number, registration
+from bulk_support import (
+    CountingTransport,
+    cases_per_invoice,
+    person_number,
+    registration,
+    run_job,
+    tally,
+)
 
 from amili_async import (
     AmiliClient,
@@ -24,17 +30,6 @@ from amili_async import (
 from amili_async.sandbox.pytest_plugin import SandboxFixture
 
 pytestmark = pytest.mark.anyio
-
-
-async def run(client: AmiliClient, items: list[Any], **options: Any) -> list[RegistrationOutcome]:
-    async with client.case_registrations.create_many(items, **options) as outcomes:
-        return [outcome async for outcome in outcomes]
-
-
-def statuses(outcomes: list[RegistrationOutcome]) -> Counter[str]:
-    return Counter(
-        "journal" if outcome.from_journal else outcome.status.value for outcome in outcomes
-    )
 
 
 async def test_a_killed_job_resumes_without_sending_anything_twice(
@@ -74,10 +69,10 @@ async def test_a_killed_job_resumes_without_sending_anything_twice(
     assert counts[JournalState.FAILED] == 0
 
     posts_before = counting.posts
-    second_run = await run(client, items, concurrency=6, journal=journal)
+    second_run = await run_job(client, items, concurrency=6, journal=journal)
 
     assert sorted(outcome.index for outcome in second_run) == list(range(60))
-    summary = statuses(second_run)
+    summary = tally(second_run)
     assert summary["journal"] == created
     assert summary["created"] + summary["already_registered"] == 60 - created
     created_first = {o.key: o.registration for o in first_run}
@@ -95,8 +90,8 @@ async def test_a_killed_job_resumes_without_sending_anything_twice(
     assert set(cases_per_invoice(sandbox).values()) == {1}
     assert len(cases_per_invoice(sandbox)) == sum(1 + n % 2 for n in range(60))
 
-    third_run = await run(client, items, concurrency=6, journal=journal)
-    assert statuses(third_run) == {"journal": 60}
+    third_run = await run_job(client, items, concurrency=6, journal=journal)
+    assert tally(third_run) == {"journal": 60}
 
 
 async def test_failed_items_are_retried_only_when_asked(
@@ -111,19 +106,19 @@ async def test_failed_items_are_retried_only_when_asked(
     # Item 0's every attempt is refused before processing: provably not landed.
     amili_sandbox.faults.error(503, retry_after=1, method="POST", times=4)
 
-    first = {o.index: o for o in await run(client, items, concurrency=1, journal=journal)}
+    first = {o.index: o for o in await run_job(client, items, concurrency=1, journal=journal)}
     assert first[0].status is OutcomeStatus.FAILED
     assert isinstance(first[0].error, ServerError)
     assert [first[i].status for i in (1, 2)] == [OutcomeStatus.CREATED] * 2
 
     posts_before = counting.posts
-    second = {o.index: o for o in await run(client, items, journal=journal)}
+    second = {o.index: o for o in await run_job(client, items, journal=journal)}
     assert second[0].status is OutcomeStatus.FAILED
     assert isinstance(second[0].error, PreviouslyFailedError)
     assert second[0].error.error_type == "ServerError"
     assert counting.posts == posts_before
 
-    third = {o.index: o for o in await run(client, items, journal=journal, retry_failed=True)}
+    third = {o.index: o for o in await run_job(client, items, journal=journal, retry_failed=True)}
     assert third[0].status is OutcomeStatus.CREATED
     assert [third[i].from_journal for i in (1, 2)] == [True, True]
     assert set(cases_per_invoice(sandbox).values()) == {1}
@@ -136,7 +131,7 @@ async def lose_the_answer(
     """Run ``item`` once: it lands, but its answer is lost and so is every lookup."""
     amili_sandbox.faults.drop_after_commit(method="POST", times=1)
     lookups_fail = amili_sandbox.faults.error(500, method="GET", path="/case--registrations")
-    [first] = await run(client, [item], journal=journal)
+    [first] = await run_job(client, [item], journal=journal)
     amili_sandbox.faults.remove(lookups_fail)
     assert isinstance(first.error, OutcomeUnknownError)
     async with Journal(journal) as opened:
@@ -158,7 +153,7 @@ async def test_an_unknown_outcome_stays_in_flight_and_the_rerun_settles_it(
     [landed] = sandbox.registrations()
 
     posts_before = counting.posts
-    [second] = await run(client, [item], journal=journal)
+    [second] = await run_job(client, [item], journal=journal)
     assert second.status is OutcomeStatus.ALREADY_REGISTERED
     assert not second.from_journal
     assert second.registration is not None
@@ -185,7 +180,7 @@ async def test_a_lookup_that_fails_for_an_item_in_flight_does_not_resend(
     posts_before = counting.posts
     amili_sandbox.faults.error(502, method="GET", path="/case--registrations")
 
-    [outcome] = await run(client, [item], journal=journal)
+    [outcome] = await run_job(client, [item], journal=journal)
 
     assert isinstance(outcome.error, OutcomeUnknownError)
     assert "looking it up failed" in str(outcome.error)
@@ -198,10 +193,10 @@ async def test_regrouped_invoices_are_refused_instead_of_registered_twice(
     sandbox = amili_sandbox.sandbox
     journal = tmp_path / "job.sqlite"
     before = registration(sandbox, 1, debts=2)
-    await run(client, [before], journal=journal)
+    await run_job(client, [before], journal=journal)
 
     after = registration(sandbox, 1, debts=3)  # the fixed export adds a debt to the customer
-    [outcome] = await run(client, [after], journal=journal)
+    [outcome] = await run_job(client, [after], journal=journal)
 
     assert outcome.status is OutcomeStatus.FAILED
     assert isinstance(outcome.error, RequestValidationError)
@@ -215,12 +210,12 @@ async def test_lookup_first_finds_what_a_lost_journal_knew(
 ) -> None:
     sandbox = amili_sandbox.sandbox
     items = [registration(sandbox, n) for n in range(4)]
-    await run(client, items[:2])
+    await run_job(client, items[:2])
     posts_before = counting.posts
 
-    outcomes = await run(client, items, lookup_first=True)
+    outcomes = await run_job(client, items, lookup_first=True)
 
-    assert statuses(outcomes) == {"already_registered": 2, "created": 2}
+    assert tally(outcomes) == {"already_registered": 2, "created": 2}
     assert counting.posts - posts_before == 2
     assert set(cases_per_invoice(sandbox).values()) == {1}
 
@@ -232,10 +227,10 @@ async def test_the_journal_keys_items_by_identity_not_position(
     item = registration(sandbox, 1, debts=2)
     reordered = {**item, "debts": item["debts"][::-1]}
     journal = tmp_path / "job.sqlite"
-    first_run = await run(client, [registration(sandbox, 2), item], journal=journal)
+    first_run = await run_job(client, [registration(sandbox, 2), item], journal=journal)
     [first] = [outcome for outcome in first_run if outcome.index == 1]
 
-    [again] = await run(client, [reordered], journal=journal)
+    [again] = await run_job(client, [reordered], journal=journal)
 
     assert again.from_journal
     assert again.key == first.key

@@ -35,10 +35,12 @@ async def client(amili_sandbox: SandboxFixture) -> AsyncIterator[AmiliClient]:
 
 
 def customer_with(id_number: str, name: str = "ACME AB", **more: object) -> dict[str, object]:
+    """A registration for this customer; its invoice number is the customer's own, since the
+    sandbox (like Eve's ``unique`` rule) keeps invoice numbers unique per creditor."""
     body = registration()
     customer = dict(body["customer"])
     customer.update(id_number=id_number, name=name, **more)
-    return {**body, "customer": customer}
+    return {**body, "customer": customer, "debts": [debt(f"INV-{id_number}")]}
 
 
 # --- customers ---------------------------------------------------------------------------------
