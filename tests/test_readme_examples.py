@@ -41,3 +41,19 @@ def test_the_five_step_flow_in_the_readme_runs(
     assert "closed fully_paid_depreciation 0" in printed
     assert len(sandbox.registrations()) == 1
     assert sandbox.file(sandbox.cases()[0]["_id"]).startswith(b"%PDF")
+
+
+def _sandbox_programs() -> list[str]:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    return [block for block in blocks if "Sandbox()" in block and "anyio.run(main)" in block]
+
+
+@pytest.mark.parametrize("program", _sandbox_programs(), ids=lambda block: block.split("\n")[0])
+def test_every_sandbox_program_in_the_readme_runs(program: str) -> None:
+    """The sections for creditor actions and read resources are whole programs: run them."""
+    namespace: dict[str, Any] = {"__name__": "readme_program"}
+    exec(compile(program, "README.md", "exec"), namespace)
+
+
+def test_the_readme_has_sandbox_programs() -> None:
+    assert len(_sandbox_programs()) >= 2
