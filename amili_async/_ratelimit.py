@@ -55,6 +55,10 @@ def _header_int(headers: Mapping[str, str], name: str) -> int | None:
         return None
 
 
+#: A reset further ahead than this is ignored: no rate-limit window is a day long.
+MAX_RESET_AHEAD = 86_400.0
+
+
 class ServerBudget:
     """What the server said is left of its rate-limit window, spent down as requests go out.
 
@@ -75,6 +79,8 @@ class ServerBudget:
         reset_at = _header_int(headers, "X-RateLimit-Reset")
         if remaining is None or reset_at is None:
             return
+        if reset_at - self._clock.now().timestamp() > MAX_RESET_AHEAD:
+            return  # not a window any server keeps: a broken or hostile header
         self.limit = _header_int(headers, "X-RateLimit-Limit")
         # Answers to requests sent after this one's are not in its count yet: the
         # lower figure is the safe one within a window.

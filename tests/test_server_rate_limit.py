@@ -158,3 +158,17 @@ async def test_a_broken_gzip_body_is_a_typed_error_for_a_read(clock: ManualClock
     )
     with pytest.raises(ResponseValidationError, match="compressed body is broken"):
         await client.cases.get(CASE_ID)
+
+
+async def test_a_reset_absurdly_far_ahead_is_ignored(
+    api: respx.MockRouter, respx_client: AmiliClient, clock: ManualClock
+) -> None:
+    # Found by hypothesis: a reset in the year 11476 held every task "until" then.
+    api.get(CASE).respond(
+        200,
+        content=CASE_BODY,
+        headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "300000000000"},
+    )
+    for _ in range(3):
+        await respx_client.cases.get(CASE_ID)
+    assert clock.slept == []
