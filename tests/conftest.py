@@ -6,13 +6,21 @@ means something else by it (``bulk/test_chaos.py``: asyncio only) overrides it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 import respx
+from hypothesis import settings
 from support import BASE_URL
 
 from amili_async import AmiliClient, ManualClock, RetryPolicy
+
+# In CI the property tests draw the same examples every run (a red build is never luck);
+# elsewhere they draw new ones each time, to hunt for the next bug.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(params=["asyncio", "trio"])
