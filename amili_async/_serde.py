@@ -13,6 +13,7 @@ The sandbox uses the same functions, so both sides agree by construction.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
@@ -74,8 +75,17 @@ def parse_http_date(text: str) -> datetime:
     """Parse an RFC 1123 date in GMT into an aware UTC ``datetime``.
 
     Strict on shape (the API always sends this one form) but lenient on the
-    weekday name, which carries no information.
+    weekday name, which carries no information. The same few dates repeat
+    within a case and across a page, so parsed dates are kept in a bounded
+    cache (``datetime`` is immutable; a refused text is never cached).
     """
+    if type(text) is not str:
+        raise ValueError(f"not an RFC 1123 date: {shown(text)}")
+    return _parse_http_date_cached(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_http_date_cached(text: str) -> datetime:
     parts = text.split()
     # Fast path for the form the API sends ("Mon, 07 Jul 2025 00:00:00 GMT"), handed
     # to the C ISO parser; anything else, or an impossible date, takes the general
