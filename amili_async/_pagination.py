@@ -229,6 +229,9 @@ class _PageStream(Generic[T]):
         self._number = start_page
         self._path = path
         self._previous: frozenset[Any] = frozenset()
+        #: The fingerprint of every page's ids so far, and its number: a server that
+        #: cycles through the same pages (A, B, A, B, ...) is caught, at 8 bytes a page.
+        self._seen: dict[int, int] = {}
         self._done = False
 
     def __aiter__(self) -> _PageStream[T]:
@@ -240,12 +243,19 @@ class _PageStream(Generic[T]):
         page = await self._fetch_page(self._number)
         ids = frozenset(getattr(item, "id", None) for item in page.items)
         previous, self._previous = self._previous, ids
-        if previous and ids and None not in ids and ids <= previous:
+        repeated: int | None = None
+        if ids and None not in ids:
+            if previous and ids <= previous:
+                repeated = self._number - 1
+            else:
+                repeated = self._seen.setdefault(hash(ids), self._number)
+                repeated = None if repeated == self._number else repeated
+        if repeated is not None:
             self._done = True
             raise unreadable(
-                f"page {self._number} repeats page {self._number - 1} although the server "
+                f"page {self._number} repeats page {repeated} although the server "
                 "said there was more; stopped rather than loop forever",
-                sorted(ids),
+                sorted(ids, key=str),
                 status_code=200,
                 method="GET",
                 path=self._path,

@@ -130,6 +130,26 @@ async def test_a_server_that_always_says_there_is_more_is_stopped(
     assert caught.value.path == "/cases"
 
 
+async def test_a_server_that_cycles_through_the_same_pages_is_stopped(
+    api: respx.MockRouter,
+) -> None:
+    pages = [cases("a", "b"), cases("c", "d"), cases("a", "b"), cases("c", "d")]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        number = int(request.url.params.get("page", "1"))
+        body = {
+            "_items": pages[(number - 1) % 2],
+            "_meta": {"page": number, "max_results": 2},
+            "_links": {"next": {"href": f"cases?page={number + 1}"}},
+        }
+        return httpx.Response(200, json=body)
+
+    route = api.get("/cases").mock(side_effect=answer)
+    with pytest.raises(ResponseValidationError, match="page 3 repeats page 1"):
+        await AmiliClient(api_key="k").cases.list(max_results=2).collect()
+    assert route.call_count == 3
+
+
 async def test_collect_with_a_limit_closes_the_pages_it_stopped_in() -> None:
     closed: list[bool] = []
 
