@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,14 +14,15 @@ from attrs import define, field
 
 from amili_async import (
     ActionOutcome,
+    APIStatusError,
     BulkProgress,
     OutcomeStatus,
     RegistrationOutcome,
     RequestValidationError,
-    UnprocessableEntityError,
 )
 
-from ._common import error_message
+from ._common import error_message, issue_text
+from ._format import money
 from ._rows import RowError
 
 if TYPE_CHECKING:
@@ -52,6 +54,8 @@ class Summary:
     failed: int = 0
     unreadable: int = 0
     failures: list[str] = field(factory=list)
+    #: What the stored actions moved, by currency (a crediting's ``settled_amount``).
+    amounts: dict[str, Decimal] = field(factory=dict)
 
     def add(self, outcome: RegistrationOutcome | ActionOutcome[Any], lines: Sequence[int]) -> None:
         """Count a registration (or action) sent from the rows at ``lines``."""
@@ -64,6 +68,18 @@ class Summary:
         else:
             self.failed += 1
             self.failures.extend(_reasons(lines, outcome.error))
+        self._add_amount(outcome)
+
+    def _add_amount(self, outcome: RegistrationOutcome | ActionOutcome[Any]) -> None:
+        """Add what a stored crediting credited: its ``settled_amount``, else its ``amount``."""
+        result = getattr(outcome, "result", None)
+        amount = getattr(result, "settled_amount", None)
+        if amount is None:
+            amount = getattr(result, "amount", None)
+        if isinstance(amount, Decimal):
+            item = outcome.item if isinstance(outcome.item, Mapping) else {}
+            currency = str(getattr(result, "currency", None) or item.get("currency") or "")
+            self.amounts[currency] = self.amounts.get(currency, Decimal(0)) + amount
 
     def add_unreadable(self, row_error: RowError) -> None:
         """Count a row that could not be read."""
@@ -76,19 +92,12 @@ def _reasons(lines: Sequence[int], error: BaseException | None) -> list[str]:
     if error is None:
         return []
     issues = getattr(error, "issues", None)
-    if isinstance(error, RequestValidationError | UnprocessableEntityError) and issues:
+    if isinstance(error, RequestValidationError | APIStatusError) and issues:
         return [
-            f"{_where(_issue_lines(lines, path))}{path + ': ' if path else ''}{_text(reason)}"
+            f"{_where(_issue_lines(lines, path))}{path + ': ' if path else ''}{issue_text(reason)}"
             for path, reason in issues.items()
         ]
     return [f"{_where(lines)}{type(error).__name__}: {error_message(error)}"]
-
-
-def _text(reason: object) -> str:
-    """An issue's reason: one message, or several (a 422's) joined."""
-    if isinstance(reason, tuple | list):
-        return "; ".join(str(part) for part in reason)
-    return str(reason)
 
 
 def _where(lines: Sequence[int]) -> str:
@@ -172,6 +181,8 @@ class Wording:
     title: str = "Registration summary"
     items: str = "registrations"
     already: str = "already registered"
+    #: The label of the amounts the actions moved (none shown when empty).
+    amounts: str = ""
 
 
 #: The wording of ``register``'s summary.
@@ -219,6 +230,9 @@ def _summary_table(
     table.add_row(wording.already, already)
     table.add_row("failed", str(summary.failed))
     table.add_row("unreadable rows", str(summary.unreadable))
+    if wording.amounts and summary.amounts:
+        moved = (money(amount, currency) for currency, amount in sorted(summary.amounts.items()))
+        table.add_row(wording.amounts, ", ".join(moved))
     rate = summary.registrations / elapsed if elapsed > 0 else 0.0
     table.add_row("time", f"{elapsed:.1f} s ({rate:.1f} {wording.items}/s)")
     if journal is not None:
