@@ -54,7 +54,7 @@ class Summary:
     failed: int = 0
     unreadable: int = 0
     failures: list[str] = field(factory=list)
-    #: What the stored actions moved, by currency (a crediting's ``settled_amount``).
+    #: What the created items moved, by currency: capital registered, or amounts credited.
     amounts: dict[str, Decimal] = field(factory=dict)
 
     def add(self, outcome: RegistrationOutcome | ActionOutcome[Any], lines: Sequence[int]) -> None:
@@ -68,18 +68,25 @@ class Summary:
         else:
             self.failed += 1
             self.failures.extend(_reasons(lines, outcome.error))
-        self._add_amount(outcome)
+        if outcome.status is OutcomeStatus.CREATED:
+            self._add_amounts(outcome)
 
-    def _add_amount(self, outcome: RegistrationOutcome | ActionOutcome[Any]) -> None:
-        """Add what a stored crediting credited: its ``settled_amount``, else its ``amount``."""
+    def _add_amounts(self, outcome: RegistrationOutcome | ActionOutcome[Any]) -> None:
+        """Add what a created item moved: a registration's capital, a crediting's credit."""
+        item: Mapping[str, Any] = outcome.item if isinstance(outcome.item, Mapping) else {}
         result = getattr(outcome, "result", None)
-        amount = getattr(result, "settled_amount", None)
-        if amount is None:
-            amount = getattr(result, "amount", None)
-        if isinstance(amount, Decimal):
-            item = outcome.item if isinstance(outcome.item, Mapping) else {}
-            currency = str(getattr(result, "currency", None) or item.get("currency") or "")
-            self.amounts[currency] = self.amounts.get(currency, Decimal(0)) + amount
+        if isinstance(outcome, RegistrationOutcome):
+            debts = item.get("debts")
+            amounts = [
+                debt.get("capital_to_claim") for debt in debts or () if isinstance(debt, Mapping)
+            ]
+        else:  # what was credited: the settled amount, else (a production answer) the amount
+            settled = getattr(result, "settled_amount", None)
+            amounts = [settled if settled is not None else getattr(result, "amount", None)]
+        currency = str(getattr(result, "currency", None) or item.get("currency") or "")
+        for amount in amounts:
+            if isinstance(amount, Decimal):
+                self.amounts[currency] = self.amounts.get(currency, Decimal(0)) + amount
 
     def add_unreadable(self, row_error: RowError) -> None:
         """Count a row that could not be read."""
@@ -181,12 +188,12 @@ class Wording:
     title: str = "Registration summary"
     items: str = "registrations"
     already: str = "already registered"
-    #: The label of the amounts the actions moved (none shown when empty).
+    #: The label of the amounts the created items moved (none shown when empty).
     amounts: str = ""
 
 
 #: The wording of ``register``'s summary.
-REGISTRATIONS = Wording()
+REGISTRATIONS = Wording(amounts="capital registered")
 
 
 def print_summary(

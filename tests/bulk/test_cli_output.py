@@ -171,3 +171,19 @@ def test_a_row_the_api_refuses_shows_why_in_the_problems_and_the_results(
     assert record["error"]["type"] == "UnprocessableEntityError"
     assert record["error"]["issues"]["creditor"].startswith(f"value '{nowhere}' must exist")
     assert reason in record["error"]["message"]  # the API's words, and why
+
+
+def test_the_register_summary_adds_up_the_capital_registered(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = tmp_path / "rows.csv"
+    source.write_text(
+        "customer_id_number;customer_name;address_line_1;zip_code;city;invoice_number;"
+        "debt_description;invoice_date;capital_to_claim\n"
+        "5560269986;ACME Inc.;Storgatan 42;12345;Stockholm;INV-1;Services;2025-07-07;2000\n"
+        "5560269986;ACME Inc.;Storgatan 42;12345;Stockholm;INV-2;Services;2025-07-07;1250,5\n"
+        "8112189876;Anna;Storgatan 1;12345;Stockholm;INV-3;Services;2025-07-07;-1\n"
+    )
+    assert main(["register", str(source), "--sandbox", "--plain"]) == 1
+    summary = capsys.readouterr().out
+    assert re.search(r"capital registered\s+│\s+3,250\.50 SEK", summary)  # the refused -1 is not
