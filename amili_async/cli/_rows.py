@@ -1,4 +1,4 @@
-"""Reading a CSV or JSONL export row by row, streamed, for ``register``.
+"""Reading a CSV or JSONL file row by row, streamed, for the commands that read one.
 
 Each row comes with its line number (what the user sees in their editor), so
 that every problem can name the line it comes from. A row that cannot be read
