@@ -16,7 +16,8 @@ from collections.abc import Callable
 from amili_async import __version__
 
 from . import _actions, _cases, _demo, _invoices, _register, _sandbox_cmd, _status, _watch
-from ._common import SubParsers, UsageError
+from ._common import ParagraphFormatter, SubParsers, UsageError, help_text
+from ._connect import CREDENTIALS_HELP
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -38,13 +39,33 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="amili-async",
-        description="Tools for the Amili debt-collection API: an offline sandbox and a demo.",
+        description=(
+            "The Amili debt-collection API from the command line: register debts and "
+            "invoices from CSV or JSONL files, credit and cancel cases, read, search and "
+            "watch cases; an offline sandbox and a demo to try it all without credentials."
+        ),
+        epilog=help_text(
+            "Run 'amili-async COMMAND --help' for a command's options. Every command that "
+            "talks to the API takes --sandbox: an embedded, in-process sandbox (no "
+            "credentials, no network).",
+            CREDENTIALS_HELP,
+        ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
     for register in COMMANDS:
         register(subparsers)
+    _keep_paragraphs(parser)
     return parser
+
+
+def _keep_paragraphs(parser: argparse.ArgumentParser) -> None:
+    """Give ``parser`` and every subcommand's parser the :class:`ParagraphFormatter`."""
+    parser.formatter_class = ParagraphFormatter
+    for action in parser._actions:  # argparse keeps subcommands in a private list
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                _keep_paragraphs(subparser)
 
 
 def main(argv: list[str] | None = None) -> int:

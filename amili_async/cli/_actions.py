@@ -11,23 +11,9 @@ A file of rows
 --------------
 ``--file FILE`` (CSV with a header row, or JSONL: one JSON object per line)
 holds one action per row. Rows name their case by ``case`` (its id) or by
-``invoice_number`` (the creditor's own), not both.
-
-=========================  ========  ==================================================
-column                     required  meaning
-=========================  ========  ==================================================
-``case``                   one of    the case id
-``invoice_number``         one of    the creditor's invoice number of the case
-``amount``                 credit    amount to credit, e.g. ``500`` or ``1250,50``
-``creditor_reference``     credit    your unique reference of the crediting: how a
-                                     lost answer or a rerun finds it, so it is never
-                                     credited twice
-``credit_invoice``         no        credit: your credit invoice's id
-``client_registration_date``  no     credit: ``2025-07-07`` or RFC 1123 (default: now)
-``currency``               no        credit: default ``SEK``
-``account``, ``creditor``  no        ids; default ``--account``/``--creditor`` (or the
-                                     embedded sandbox's with ``--sandbox``)
-=========================  ========  ==================================================
+``invoice_number`` (the creditor's own), not both. The columns are
+:data:`~amili_async.cli._filehelp.CREDIT_FILE` and
+:data:`~amili_async.cli._filehelp.CANCEL_FILE`, which ``--help`` prints.
 
 A crediting of more than the case still owes is recorded with a ``warning``
 (``settled_amount`` says what was credited); cancelling a case that has
@@ -45,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from ._columns import cancellation, crediting
-from ._common import SubParsers, UsageError
+from ._common import SubParsers, UsageError, help_text
 from ._connect import Connection, connect, register_demo_cases
-from ._jobs import ActionCommand, add_job_arguments, row_source, run, run_job
+from ._filehelp import CANCEL_FILE, CREDIT_FILE
+from ._jobs import JOB_HELP, ActionCommand, add_job_arguments, row_source, run, run_job
 from ._report import Wording
 from ._rows import Row
 
@@ -57,13 +44,15 @@ _CREDIT = ActionCommand(
     service=lambda client: client.creditor_creditings,
     body=crediting,
     verb="crediting",
-    wording=Wording("Crediting summary", "creditings", "already credited"),
+    wording=Wording("Crediting summary", "creditings", "already credited", "credited"),
+    file=CREDIT_FILE,
 )
 _CANCEL = ActionCommand(
     service=lambda client: client.creditor_cancellations,
     body=lambda row, account, creditor: cancellation(row, creditor),
     verb="cancelling",
     wording=Wording("Cancellation summary", "cancellations", "already cancelled"),
+    file=CANCEL_FILE,
 )
 
 
@@ -72,9 +61,11 @@ def register_credit(subparsers: SubParsers) -> None:
     parser = _parser(
         subparsers,
         "credit",
+        _CREDIT,
         "credit a case (or every row of a file), resumably",
-        "Credit a case, or every row of a CSV/JSONL file (columns: case or invoice_number, "
-        "amount, creditor_reference; see `pydoc amili_async.cli._actions`).",
+        "Credit one case (CASE_ID --amount --reference), or every row of a CSV or JSONL "
+        "file (--file). With --sandbox and no CASE_ID, a demo case on the embedded "
+        "sandbox is credited.",
     )
     parser.add_argument("--amount", help="one case: the amount to credit, e.g. 500 or 1250.50")
     parser.add_argument(
@@ -90,17 +81,24 @@ def register_cancel(subparsers: SubParsers) -> None:
     parser = _parser(
         subparsers,
         "cancel",
+        _CANCEL,
         "cancel a case (or every row of a file), resumably",
-        "Cancel a case, or every row of a CSV/JSONL file (column: case or invoice_number; "
-        "see `pydoc amili_async.cli._actions`). Cancelling a closed case is harmless.",
+        "Cancel one case (CASE_ID), or every row of a CSV or JSONL file (--file). "
+        "Cancelling a closed case is harmless. With --sandbox and no CASE_ID, a demo "
+        "case on the embedded sandbox is cancelled.",
     )
     parser.set_defaults(handler=lambda args: run(_cancel, args))
 
 
 def _parser(
-    subparsers: SubParsers, name: str, summary: str, description: str
+    subparsers: SubParsers, name: str, command: ActionCommand, summary: str, description: str
 ) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(name, help=summary, description=description)
+    parser = subparsers.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=help_text(command.file.help(), JOB_HELP),
+    )
     parser.add_argument("case", nargs="?", metavar="CASE_ID", help="the case to act on")
     parser.add_argument("--file", type=Path, metavar="FILE", help="a .csv or .jsonl file of rows")
     add_job_arguments(parser)
@@ -137,7 +135,7 @@ async def _act(
     rows: Iterable[Row]
     total = 1
     if single is None:
-        read, total = row_source(args.file, args.format)
+        read, total = row_source(args.file, args.format, command.file)
         rows = read()
     async with connect(args, concurrency=args.concurrency) as connection:
         if single is not None:

@@ -3,7 +3,7 @@
 ``--where`` is the API's JSON filter (``'{"status": "debt_collection"}'``,
 dot notation and Mongo operators welcome), ``--sort`` a field (``-`` for
 descending), ``--max`` the most cases to show. ``--json`` prints one JSON
-object per case (the table's columns; identity numbers masked) for scripts.
+object per case (:func:`case_json`, as ``status --json`` does) for scripts.
 With ``--sandbox`` a few demo cases are registered on the embedded sandbox
 and its clock moved on two hours, so they are in debt collection. Exit
 status: 0 on success, 1 when the API refused the query, 2 usage error.
@@ -17,17 +17,24 @@ import sys
 from typing import Any
 
 import anyio
+import attrs
 
 from amili_async import AmiliError, Case, Closed
 
 from ._common import SubParsers, UsageError, error_message, positive_int
 from ._connect import add_connection_arguments, connect, console, masked, register_demo_cases
-from ._status import case_row
+from ._format import amount_json, iso
+from ._results import ErrorRecord
+from ._tables import CaseCells, case_table
 
-__all__ = ["case_json", "register"]
+__all__ = ["JSON_HELP", "case_json", "error_json", "register"]
 
-#: The table's columns (as ``status`` shows them).
-_COLUMNS = ("case", "status", "state", "customer", "id number", "invoice", "remaining", "closed")
+#: ``--help`` of ``--json`` (``status`` and ``cases list``).
+JSON_HELP = (
+    "one JSON object per case and line: id, status, state, customer_name, "
+    "customer_id_number (masked), invoice_number, remaining (a string with two "
+    'decimals, like "2000.00"), currency, closed (date in ISO 8601 UTC, reason)'
+)
 #: The largest page the API serves.
 _PAGE_LIMIT = 100
 #: How far ``--sandbox`` moves the clock after registering demo cases (into debt collection).
@@ -37,7 +44,9 @@ _SANDBOX_HOURS = 2
 def register(subparsers: SubParsers) -> None:
     """Add the ``cases`` command and its ``list`` subcommand."""
     cases = subparsers.add_parser(
-        "cases", help="search cases", description="Search and list cases."
+        "cases",
+        help="cases list: search cases with the API's filter",
+        description="Search and list cases.",
     )
     actions = cases.add_subparsers(title="actions", metavar="ACTION", dest="action")
     parser = actions.add_parser(
@@ -60,7 +69,7 @@ def register(subparsers: SubParsers) -> None:
     parser.add_argument(
         "--max", type=positive_int, default=None, metavar="N", help="show at most N cases"
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parser.add_argument("--plain", action="store_true", help="no colours")
     add_connection_arguments(parser)
     parser.set_defaults(handler=_main)
@@ -76,8 +85,11 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def case_json(case: Case) -> dict[str, Any]:
-    """The JSON line of one case: its table columns, keyed; the identity number masked."""
-    remaining = case.total_remaining_transaction_amount
+    """The JSON line of one case: its table columns, keyed; the identity number masked.
+
+    ``remaining`` is a string with two decimals (``"2000.00"``), never a float;
+    ``closed.date`` is ISO 8601 in UTC (``2025-09-03T08:00:00+00:00``).
+    """
     closed = case.closed
     return {
         "id": case.id,
@@ -86,7 +98,7 @@ def case_json(case: Case) -> dict[str, Any]:
         "customer_name": case.customer_name,
         "customer_id_number": masked(case.customer_id_number) or None,
         "invoice_number": case.debt.invoice_number if case.debt else None,
-        "remaining": None if remaining is None else str(remaining),
+        "remaining": amount_json(case.total_remaining_transaction_amount),
         "currency": case.currency,
         "closed": None if closed is None else _closed_json(closed),
     }
@@ -94,9 +106,14 @@ def case_json(case: Case) -> dict[str, Any]:
 
 def _closed_json(closed: Closed) -> dict[str, str | None]:
     return {
-        "date": None if closed.close_date is None else closed.close_date.isoformat(),
+        "date": iso(closed.close_date),
         "reason": None if closed.reason is None else str(closed.reason),
     }
+
+
+def error_json(case_id: str, error: BaseException) -> dict[str, Any]:
+    """The JSON line of a case that could not be read: its id and the error."""
+    return {"id": case_id, "error": attrs.asdict(ErrorRecord.of(error))}
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -126,14 +143,9 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def _print_table(cases: list[Case], *, plain: bool) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"Cases ({len(cases)})")
-    for column in _COLUMNS:
-        table.add_column(column, no_wrap=column == "case")
-    for case in cases:
-        table.add_row(*case_row(case))
-    console(plain).print(table)
+    out = console(plain)
+    rows = [CaseCells.of(case) for case in cases]
+    out.print(case_table(rows, title=f"Cases ({len(cases)})", width=out.width))
 
 
 def _where(text: str) -> dict[str, Any]:

@@ -5,11 +5,24 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeAlias
 
-__all__ = ["Output", "SubParsers", "UsageError", "check_writable", "error_message", "positive_int"]
+from amili_async import APIStatusError
+
+__all__ = [
+    "Output",
+    "ParagraphFormatter",
+    "SubParsers",
+    "UsageError",
+    "check_writable",
+    "error_message",
+    "help_text",
+    "issue_lines",
+    "issue_text",
+    "positive_int",
+]
 
 #: The object ``add_subparsers()`` returns, which each subcommand registers itself on.
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -31,8 +44,31 @@ def positive_int(text: str) -> int:
 
 
 def error_message(error: BaseException) -> str:
-    """The API's own message of an SDK error (without the status line), else the error's text."""
-    return getattr(error, "message", None) or str(error)
+    """The API's own message of an SDK error (without the status line), else the error's text.
+
+    An API error that names the fields it refused (a 422's ``issues``) says
+    each of them: ``Insertion failure: 1 document(s) contain(s) error(s) --
+    creditor: value '...' must exist in resource 'creditors'``.
+    """
+    message: str = getattr(error, "message", None) or str(error)
+    if isinstance(error, APIStatusError) and error.issues:
+        return f"{message} -- {'; '.join(issue_lines(error.issues))}"
+    return message
+
+
+def issue_text(reason: object) -> str:
+    """One field's reason: a message, or several (a 422 gives a tuple) joined by ``; ``."""
+    if isinstance(reason, tuple | list):
+        return "; ".join(str(part).rstrip() for part in reason)
+    return str(reason)
+
+
+def issue_lines(issues: Mapping[str, object]) -> list[str]:
+    """``field: reason`` for each refused field (a reason with no field is the bare reason)."""
+    return [
+        f"{path}: {issue_text(reason)}" if path else issue_text(reason)
+        for path, reason in issues.items()
+    ]
 
 
 class Output:
@@ -98,3 +134,26 @@ def check_writable(path: Path, option: str) -> None:
         path.exists() and not os.access(path, os.R_OK | os.W_OK)
     ):
         raise UsageError(f"{where}: no permission to write there")
+
+
+def help_text(*paragraphs: str) -> str:
+    """A ``--help`` description or epilog of several paragraphs (see ``ParagraphFormatter``)."""
+    return "\n\n".join(paragraphs)
+
+
+class ParagraphFormatter(argparse.HelpFormatter):
+    """Help that keeps paragraphs and preformatted blocks.
+
+    Paragraphs (separated by blank lines) are wrapped to the terminal's width,
+    as argparse does; a paragraph whose lines start with a space (a table of
+    columns, an example) is printed as written.
+    """
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        blocks = []
+        for block in text.split("\n\n"):
+            if block.startswith(" "):
+                blocks.append("\n".join(indent + line for line in block.splitlines()))
+            else:
+                blocks.append(super()._fill_text(block, width, indent))
+        return "\n\n".join(blocks)

@@ -64,8 +64,8 @@ CREDENTIALS_HELP = (
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--sandbox`` and ``--rate``, and the credentials paragraph of ``--help``."""
-    parser.epilog = CREDENTIALS_HELP
+    """``--sandbox`` and ``--rate``, and the credentials paragraph at the end of ``--help``."""
+    parser.epilog = f"{parser.epilog}\n\n{CREDENTIALS_HELP}" if parser.epilog else CREDENTIALS_HELP
     parser.add_argument(
         "--sandbox",
         action="store_true",

@@ -16,6 +16,7 @@ import anyio
 from amili_async import AmiliClient
 
 from ._common import Output, SubParsers
+from ._format import money
 
 if TYPE_CHECKING:
     from amili_async import Case
@@ -24,14 +25,20 @@ if TYPE_CHECKING:
 __all__ = ["invoice_pdf", "register", "run_demo"]
 
 INVOICE_NUMBER = "INV-2025-003"
+#: The debt's capital, and what the customer pays.
+AMOUNT = Decimal("2000.0")
 
 
 def register(subparsers: SubParsers) -> None:
     """Add the ``demo`` command."""
     demo = subparsers.add_parser(
         "demo",
-        help="walk through register, upload, collection, payment and closing offline",
-        description=__doc__,
+        help="register, upload, collect, pay and close a case, offline",
+        description=(
+            "The five documented steps against an embedded, in-process sandbox: register "
+            "a debt, upload its invoice, let two days pass, pay the capital, see the case "
+            "closed. No credentials, no network."
+        ),
     )
     demo.add_argument("--plain", action="store_true", help="plain text output (no colours)")
     demo.add_argument(
@@ -125,7 +132,7 @@ async def _register_debt(client: AmiliClient, sandbox: Sandbox, out: Output) -> 
                     "invoice_number": INVOICE_NUMBER,
                     "debt_description": "Services",
                     "invoice_date": "Mon, 07 Jul 2025 00:00:00 GMT",
-                    "capital_to_claim": Decimal("2000.0"),
+                    "capital_to_claim": AMOUNT,
                     "invoice_due_days_after_invoice_date": 31,
                 }
             ],
@@ -145,7 +152,7 @@ async def _register_debt(client: AmiliClient, sandbox: Sandbox, out: Output) -> 
 async def _upload_invoice(client: AmiliClient, case_id: str, out: Output) -> None:
     """Step 2."""
     out.title("2. Upload the original invoice (POST /media--upload/{case})")
-    pdf = invoice_pdf(INVOICE_NUMBER, "2000.00")
+    pdf = invoice_pdf(INVOICE_NUMBER, money(AMOUNT))
     upload = await client.media.upload(
         case_id, pdf, filename="original_invoice.pdf", content_type="application/pdf"
     )
@@ -166,9 +173,9 @@ async def _show_collection(client: AmiliClient, case_id: str, out: Output) -> No
             ("Status", case.status),
             ("State", case.state),
             ("Status history", _history(case)),
-            ("Remaining capital", f"{case.total_remaining_capital_amount} {case.currency}"),
-            ("Remaining interest", f"{case.total_remaining_interest_amount} {case.currency}"),
-            ("Remaining total", f"{case.total_remaining_transaction_amount} {case.currency}"),
+            ("Remaining capital", money(case.total_remaining_capital_amount, case.currency)),
+            ("Remaining interest", money(case.total_remaining_interest_amount, case.currency)),
+            ("Remaining total", money(case.total_remaining_transaction_amount, case.currency)),
             (
                 "Invoice on file",
                 case.original_invoice.filename if case.original_invoice else "-",
@@ -188,13 +195,19 @@ async def _register_payment(
             "creditor": sandbox.creditor_id,
             "case": case_id,
             "currency": "SEK",
-            "amount": Decimal("2000.0"),
+            "amount": AMOUNT,
             "bank_transaction_date": "Wed, 03 Sep 2025 08:00:00 GMT",
             "creditor_payment_reference": "PAY-REF-001",
             "origin": "creditor_system",
         }
     )
-    out.facts([("Payment", payment.id), ("Payment status", payment.payment_status)])
+    out.facts(
+        [
+            ("Payment", payment.id),
+            ("Amount", money(AMOUNT, "SEK")),
+            ("Payment status", payment.payment_status),
+        ]
+    )
 
 
 async def _show_closed(client: AmiliClient, case_id: str, out: Output) -> None:
@@ -207,7 +220,7 @@ async def _show_closed(client: AmiliClient, case_id: str, out: Output) -> None:
             ("Status", case.status),
             ("Close reason", closed.reason if closed else "-"),
             ("Closed at", f"{closed.close_date:%a, %d %b %Y %H:%M:%S} GMT" if closed else "-"),
-            ("Remaining total", f"{case.total_remaining_transaction_amount} {case.currency}"),
+            ("Remaining total", money(case.total_remaining_transaction_amount, case.currency)),
             ("Transactions", len(case.transactions)),
         ]
     )

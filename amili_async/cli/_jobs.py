@@ -22,11 +22,22 @@ from amili_async import ActionOutcome, AmiliClient, BulkJob
 
 from ._common import UsageError, positive_int
 from ._connect import Connection, add_connection_arguments, console
+from ._filehelp import FileFormat
 from ._report import ProgressView, Summary, Wording, print_summary
 from ._results import ActionResultLine, Recorder, ResultsFile
 from ._rows import Row, RowError, format_of, read_rows
 
-__all__ = ["ActionCommand", "add_job_arguments", "row_source", "run_job"]
+__all__ = ["JOB_HELP", "ActionCommand", "add_job_arguments", "row_source", "run_job"]
+
+#: The paragraph of ``--help`` on resuming, results and the exit status, for every file job.
+JOB_HELP = (
+    "--journal PATH keeps a SQLite journal: rerunning the same command after a crash or "
+    "Ctrl-C skips what was done, looks up what was in flight, and sends what failed again "
+    "only with --retry-failed. --results PATH writes one JSON line per outcome (its lines, "
+    "outcome, ids, and the error with each refused field). Problems are listed after the "
+    "run with their line numbers. Exit status: 0 all done, 1 some failed, 2 usage error "
+    "(checked before anything is sent), 130 interrupted."
+)
 
 #: A command's row -> request body, given the default account and creditor.
 BodyOf = Callable[[Mapping[str, Any], "str | None", "str | None"], dict[str, Any]]
@@ -69,15 +80,18 @@ class ActionCommand:
     body: BodyOf
     verb: str
     wording: Wording
+    file: FileFormat
 
 
-def row_source(path: Path, given_format: str | None) -> tuple[Callable[[], Iterator[Row]], int]:
-    """The rows of a file (read lazily, each time called) and how many there are."""
+def row_source(
+    path: Path, given_format: str | None, file: FileFormat
+) -> tuple[Callable[[], Iterator[Row]], int]:
+    """The rows of a ``file`` (read lazily, each time called), and how many there are."""
     file_format = format_of(path, given_format)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
-    count = sum(1 for _ in read_rows(path, file_format))
-    return (lambda: read_rows(path, file_format)), count
+    count = sum(1 for _ in read_rows(path, file_format, file.names))
+    return (lambda: read_rows(path, file_format, file.names)), count
 
 
 async def run_job(

@@ -2,45 +2,12 @@
 
 The file
 --------
-One row per debt. A CSV file has a header row naming the columns below (in
-any order; unknown columns are ignored), fields separated by ``,`` or ``;``
-(the header tells which), each at most a mebibyte. The file must be UTF-8 (a
-byte-order mark is fine); any other is refused whole, before anything is sent
-(exit status 2). A JSONL file has one JSON object per line with the same keys (values may be JSON
-numbers and booleans). Rows with the same ``customer_id_number`` for the same
-account and creditor become **one registration** (one customer, several debts;
-each debt becomes its own case).
-
-=================================  ========  ==============================================
-column                             required  meaning
-=================================  ========  ==============================================
-``customer_id_number``             yes       Swedish personal (10 or 12 digits) or
-                                             organisation number (10 digits)
-``customer_name``                  yes       the person's or company's name
-``is_company``                     no        ``true``/``false`` (also yes/no, 1/0); default:
-                                             inferred from the number (organisation numbers
-                                             have 20 or more in digits 3-4)
-``address_line_1``                 yes       street address
-``zip_code``                       yes       postal code
-``city``                           yes       city
-``country``                        no        ISO 3166 alpha-2, default ``SE``
-``mobile_number``                  no        E.164, e.g. ``+46709876543``
-``email``                          no        e-mail address
-``invoice_number``                 yes       unique per creditor
-``debt_description``               yes       what the debt is for
-``invoice_date``                   yes       ``2025-07-07`` or ``Mon, 07 Jul 2025 00:00:00 GMT``
-``capital_to_claim``               yes       amount, e.g. ``2000`` or ``1250.50`` (a decimal
-                                             comma is accepted)
-``due_days``                       no        invoice_due_days_after_invoice_date, default 30
-``invoice_fee``                    no        invoice fee already included in the capital
-``first_action``                   no        ``debt_collection`` (default) or ``reminder``
-``currency``                       no        default ``SEK``
-``account``, ``creditor``          no        ids; default ``--account``/``--creditor`` (or the
-                                             embedded sandbox's with ``--sandbox``)
-=================================  ========  ==============================================
-
-Customer columns (name, address, contact, ``first_action``, ``currency``) are
-read from the customer's first row.
+One row per debt, in CSV or JSONL. Its columns, separators and encoding are
+:data:`~amili_async.cli._filehelp.REGISTER_FILE`, which ``amili-async
+register --help`` prints. Rows with the same ``customer_id_number`` for the
+same account and creditor become **one registration** (one customer, several
+debts; each debt becomes its own case); customer columns are read from the
+customer's first row.
 
 Grouping and memory
 -------------------
@@ -93,10 +60,11 @@ import anyio
 
 from amili_async import AmiliError, JournalError
 
-from ._common import SubParsers, UsageError, check_writable
+from ._common import SubParsers, UsageError, check_writable, help_text
 from ._connect import Connection, connect, console
+from ._filehelp import REGISTER_FILE
 from ._grouping import Group, Plan, Source, first_pass, groups
-from ._jobs import add_job_arguments, check_job_arguments
+from ._jobs import JOB_HELP, add_job_arguments, check_job_arguments
 from ._report import ProgressView, Summary, print_interrupted, print_summary
 from ._results import Recorder, ResultLine, ResultsFile
 from ._rows import format_of
@@ -110,9 +78,11 @@ def register(subparsers: SubParsers) -> None:
         "register",
         help="register every debt of a CSV or JSONL file, resumably",
         description=(
-            "Register the debts of a CSV or JSONL export (one row per debt; rows of one "
-            "customer become one registration). Columns: see `pydoc amili_async.cli._register`."
+            "Register every debt of a CSV or JSONL export, resumably: one row per debt, "
+            "the rows of one customer become one registration. --lookup-first looks each "
+            "registration up before sending it (for a rerun whose journal is lost)."
         ),
+        epilog=help_text(REGISTER_FILE.help(), JOB_HELP),
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="a .csv or .jsonl file")
     add_job_arguments(parser)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import shlex
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,14 +14,15 @@ from attrs import define, field
 
 from amili_async import (
     ActionOutcome,
+    APIStatusError,
     BulkProgress,
     OutcomeStatus,
     RegistrationOutcome,
     RequestValidationError,
-    UnprocessableEntityError,
 )
 
-from ._common import error_message
+from ._common import error_message, issue_text
+from ._format import money
 from ._rows import RowError
 
 if TYPE_CHECKING:
@@ -52,6 +54,8 @@ class Summary:
     failed: int = 0
     unreadable: int = 0
     failures: list[str] = field(factory=list)
+    #: What the created items moved, by currency: capital registered, or amounts credited.
+    amounts: dict[str, Decimal] = field(factory=dict)
 
     def add(self, outcome: RegistrationOutcome | ActionOutcome[Any], lines: Sequence[int]) -> None:
         """Count a registration (or action) sent from the rows at ``lines``."""
@@ -64,6 +68,25 @@ class Summary:
         else:
             self.failed += 1
             self.failures.extend(_reasons(lines, outcome.error))
+        if outcome.status is OutcomeStatus.CREATED:
+            self._add_amounts(outcome)
+
+    def _add_amounts(self, outcome: RegistrationOutcome | ActionOutcome[Any]) -> None:
+        """Add what a created item moved: a registration's capital, a crediting's credit."""
+        item: Mapping[str, Any] = outcome.item if isinstance(outcome.item, Mapping) else {}
+        result = getattr(outcome, "result", None)
+        if isinstance(outcome, RegistrationOutcome):
+            debts = item.get("debts")
+            amounts = [
+                debt.get("capital_to_claim") for debt in debts or () if isinstance(debt, Mapping)
+            ]
+        else:  # what was credited: the settled amount, else (a production answer) the amount
+            settled = getattr(result, "settled_amount", None)
+            amounts = [settled if settled is not None else getattr(result, "amount", None)]
+        currency = str(getattr(result, "currency", None) or item.get("currency") or "")
+        for amount in amounts:
+            if isinstance(amount, Decimal):
+                self.amounts[currency] = self.amounts.get(currency, Decimal(0)) + amount
 
     def add_unreadable(self, row_error: RowError) -> None:
         """Count a row that could not be read."""
@@ -76,19 +99,12 @@ def _reasons(lines: Sequence[int], error: BaseException | None) -> list[str]:
     if error is None:
         return []
     issues = getattr(error, "issues", None)
-    if isinstance(error, RequestValidationError | UnprocessableEntityError) and issues:
+    if isinstance(error, RequestValidationError | APIStatusError) and issues:
         return [
-            f"{_where(_issue_lines(lines, path))}{path + ': ' if path else ''}{_text(reason)}"
+            f"{_where(_issue_lines(lines, path))}{path + ': ' if path else ''}{issue_text(reason)}"
             for path, reason in issues.items()
         ]
     return [f"{_where(lines)}{type(error).__name__}: {error_message(error)}"]
-
-
-def _text(reason: object) -> str:
-    """An issue's reason: one message, or several (a 422's) joined."""
-    if isinstance(reason, tuple | list):
-        return "; ".join(str(part) for part in reason)
-    return str(reason)
 
 
 def _where(lines: Sequence[int]) -> str:
@@ -172,10 +188,12 @@ class Wording:
     title: str = "Registration summary"
     items: str = "registrations"
     already: str = "already registered"
+    #: The label of the amounts the created items moved (none shown when empty).
+    amounts: str = ""
 
 
 #: The wording of ``register``'s summary.
-REGISTRATIONS = Wording()
+REGISTRATIONS = Wording(amounts="capital registered")
 
 
 def print_summary(
@@ -219,6 +237,9 @@ def _summary_table(
     table.add_row(wording.already, already)
     table.add_row("failed", str(summary.failed))
     table.add_row("unreadable rows", str(summary.unreadable))
+    if wording.amounts and summary.amounts:
+        moved = (money(amount, currency) for currency, amount in sorted(summary.amounts.items()))
+        table.add_row(wording.amounts, ", ".join(moved))
     rate = summary.registrations / elapsed if elapsed > 0 else 0.0
     table.add_row("time", f"{elapsed:.1f} s ({rate:.1f} {wording.items}/s)")
     if journal is not None:

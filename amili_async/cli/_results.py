@@ -17,7 +17,8 @@ from attrs import define, field, frozen
 
 from amili_async import ActionOutcome, OutcomeStatus, RegistrationOutcome, mask_id_number
 
-from ._common import error_message
+from ._common import error_message, issue_text
+from ._format import amount_json
 from ._report import Summary
 from ._rows import RowError
 
@@ -39,7 +40,9 @@ class ErrorRecord:
         return cls(
             type=type(error).__name__,
             message=error_message(error),
-            issues={str(key): str(value) for key, value in issues.items()} if issues else None,
+            issues={str(key): issue_text(value) for key, value in issues.items()}
+            if issues
+            else None,
         )
 
 
@@ -138,7 +141,7 @@ class ActionResultLine(_Line):
             id=outcome.result_id,
             status=str(status) if status is not None else None,
             status_reason_locale=getattr(result, "status_reason_locale", None),
-            settled_amount=str(settled) if settled is not None else None,
+            settled_amount=amount_json(settled),
             error=ErrorRecord.of(outcome.error) if outcome.error is not None else None,
         )
 

@@ -1,4 +1,4 @@
-"""Reading a CSV or JSONL export row by row, streamed, for ``register``.
+"""Reading a CSV or JSONL file row by row, streamed, for the commands that read one.
 
 Each row comes with its line number (what the user sees in their editor), so
 that every problem can name the line it comes from. A row that cannot be read
@@ -21,7 +21,7 @@ import codecs
 import csv
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, TypeAlias
@@ -29,36 +29,15 @@ from typing import IO, Any, TypeAlias
 from attrs import define
 
 from ._common import UsageError
+from ._filehelp import REGISTER_FILE
 
 __all__ = ["COLUMNS", "MAX_FIELD_CHARS", "Row", "RowError", "format_of", "read_rows"]
 
 #: The longest CSV field read (Python's own limit is 131,072); a longer one fails its row only.
 MAX_FIELD_CHARS = 1 << 20
 
-#: The columns ``register`` reads; the header of a CSV file must name at least one of them.
-COLUMNS = frozenset(
-    {
-        "customer_id_number",
-        "customer_name",
-        "is_company",
-        "address_line_1",
-        "zip_code",
-        "city",
-        "country",
-        "mobile_number",
-        "email",
-        "invoice_number",
-        "debt_description",
-        "invoice_date",
-        "capital_to_claim",
-        "due_days",
-        "invoice_fee",
-        "first_action",
-        "currency",
-        "account",
-        "creditor",
-    }
-)
+#: The columns ``register`` reads (the default of :func:`read_rows`).
+COLUMNS = REGISTER_FILE.names
 
 #: The field separators a CSV header is tried with, the usual one first.
 _DELIMITERS = (",", ";", "\t")
@@ -99,10 +78,12 @@ def format_of(path: Path, given: str | None) -> str:
     raise UsageError(f"cannot tell the format of {path.name}: use .csv or .jsonl, or --format")
 
 
-def read_rows(path: Path, file_format: str) -> Iterator[Row]:
+def read_rows(path: Path, file_format: str, columns: Sequence[str] = COLUMNS) -> Iterator[Row]:
     """Each row of the file and its line number, streamed; unreadable rows as :class:`RowError`.
 
-    Raises :class:`UsageError` when the file cannot be read at all (see the module).
+    ``columns`` are the names the command knows: a CSV header must name at
+    least one of them. Raises :class:`UsageError` when the file cannot be
+    read at all (see the module).
     """
     _refuse_binary(path)
     if csv.field_size_limit() < MAX_FIELD_CHARS:
@@ -110,7 +91,7 @@ def read_rows(path: Path, file_format: str) -> Iterator[Row]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         try:
             if file_format == "csv":
-                yield from _csv_rows(path, handle)
+                yield from _csv_rows(path, handle, columns)
             else:
                 yield from _jsonl_rows(handle)
         except UnicodeDecodeError:
@@ -146,9 +127,9 @@ def _not_utf8(path: Path) -> str:
     return f"{path.name} is not UTF-8: {_SAVE_AS_UTF8}"  # pragma: no cover - changed meanwhile
 
 
-def _csv_rows(path: Path, handle: IO[str]) -> Iterator[Row]:
+def _csv_rows(path: Path, handle: IO[str], columns: Sequence[str]) -> Iterator[Row]:
     header_line = handle.readline()
-    delimiter = _delimiter(path, header_line)
+    delimiter = _delimiter(path, header_line, columns)
     reader = csv.reader(itertools.chain([header_line], handle), delimiter=delimiter)
     try:
         names = [name.strip() for name in next(reader, [])]
@@ -176,10 +157,10 @@ def _csv_rows(path: Path, handle: IO[str]) -> Iterator[Row]:
             yield line, cleaned
 
 
-def _delimiter(path: Path, header_line: str) -> str:
+def _delimiter(path: Path, header_line: str, columns: Sequence[str]) -> str:
     """The separator under which the header names the most known columns (``,`` on a tie)."""
     known = {
-        delimiter: _known(next(csv.reader([header_line], delimiter=delimiter), []))
+        delimiter: _known(next(csv.reader([header_line], delimiter=delimiter), []), columns)
         for delimiter in _DELIMITERS
     }
     best = max(_DELIMITERS, key=lambda delimiter: known[delimiter])
@@ -187,13 +168,13 @@ def _delimiter(path: Path, header_line: str) -> str:
         return best
     raise UsageError(
         f"{path.name}: the first line must be the header, naming the columns "
-        f"(customer_id_number, customer_name, invoice_number, ...) separated by ',' or ';'; "
+        f"({', '.join(columns[:3])}, ...) separated by ',' or ';'; "
         f"it names none of them: {header_line.strip()[:80]!r}"
     )
 
 
-def _known(names: Iterable[str]) -> int:
-    return sum(name.strip() in COLUMNS for name in names)
+def _known(names: Iterable[str], columns: Sequence[str]) -> int:
+    return sum(name.strip() in columns for name in names)
 
 
 def _csv_problem(error: csv.Error) -> str:

@@ -56,7 +56,9 @@ def _rate_limit(text: str) -> tuple[int, int]:
 def register(subparsers: SubParsers) -> None:
     """Add the ``sandbox`` command and its ``serve`` subcommand."""
     sandbox = subparsers.add_parser(
-        "sandbox", help="run the offline Amili sandbox", description="The offline Amili sandbox."
+        "sandbox",
+        help="sandbox serve: run the offline Amili API locally",
+        description="The offline Amili sandbox.",
     )
     actions = sandbox.add_subparsers(title="actions", metavar="ACTION")
     serve = actions.add_parser(

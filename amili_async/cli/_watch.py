@@ -2,8 +2,12 @@
 
 Polls every ``--interval`` seconds (spread out, under ``--rate``), prints a
 line whenever a case's status, state or remaining amounts change, and stops
-following a case once it reaches one of the ``--until`` statuses (comma
-separated; default ``closed``) or closes. Ends when no case is left.
+following a case once it reaches one of the ``--until`` values (comma
+separated; default ``closed``) or closes. A value is a status or a state the
+SDK knows (:class:`~amili_async.CaseStatus`, :class:`~amili_async.CaseState`);
+any other is a usage error that lists them, before anything is sent. Ends
+when no case is left. Ids come from the arguments, ``--ids-file`` or
+standard input (see ``_ids``).
 
 ``--sandbox`` watches on an embedded sandbox: with no ids, three demo cases
 are registered first. The sandbox's clock is simulated and shared with the
@@ -23,9 +27,9 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from amili_async import Case, CaseStatus, CaseUpdate
+from amili_async import Case, CaseState, CaseStatus, CaseUpdate
 
-from ._common import SubParsers, UsageError, error_message
+from ._common import SubParsers, UsageError, error_message, help_text
 from ._connect import (
     Connection,
     add_connection_arguments,
@@ -33,11 +37,17 @@ from ._connect import (
     console,
     register_demo_cases,
 )
+from ._format import minute, money
+from ._ids import IDS_HELP, add_id_arguments, case_ids
+from ._tables import light_table, plain
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["register"]
+__all__ = ["UNTIL_VALUES", "register", "until_values"]
+
+#: What ``--until`` accepts: every status and state the SDK knows, in its order.
+UNTIL_VALUES = tuple(dict.fromkeys([*(s.value for s in CaseStatus), *(s.value for s in CaseState)]))
 
 #: Polling interval with --sandbox (simulated seconds).
 SANDBOX_INTERVAL = 30 * 60.0
@@ -47,15 +57,28 @@ def register(subparsers: SubParsers) -> None:
     """Add the ``watch`` command."""
     parser = subparsers.add_parser(
         "watch",
-        help="follow cases until they reach a status",
-        description="Poll cases and print each change until every case reaches --until.",
+        help="follow cases, printing each change, until they reach a status",
+        description=help_text(
+            "Poll cases and print a line whenever a case's status, state or remaining "
+            "amounts change, until every case reaches --until (or closes).",
+            IDS_HELP,
+            "With --sandbox the embedded sandbox's simulated clock moves on by --interval "
+            "at each wait, a simulated customer pays each case once it is in debt "
+            "collection, and the command ends in about a second.",
+            "Exit status: 0 when every case got where it was awaited, 1 when some could "
+            "not be followed, 2 usage error.",
+        ),
     )
-    parser.add_argument("ids", nargs="*", metavar="ID", help="case ids")
+    add_id_arguments(parser)
     parser.add_argument(
         "--until",
-        default="closed",
+        type=until_values,
+        default=frozenset({"closed"}),
         metavar="STATUS[,STATUS]",
-        help="stop following a case at these statuses (default: closed)",
+        help=(
+            "stop following a case once its status or state is one of these "
+            f"(default: closed); one of: {', '.join(UNTIL_VALUES)}"
+        ),
     )
     parser.add_argument(
         "--interval",
@@ -72,24 +95,29 @@ def register(subparsers: SubParsers) -> None:
     parser.set_defaults(handler=_main)
 
 
+def until_values(text: str) -> frozenset[str]:
+    """An argparse type: comma separated statuses or states, each one the SDK knows."""
+    values = [value.strip() for value in text.split(",") if value.strip()]
+    unknown = [value for value in values if value not in UNTIL_VALUES]
+    if unknown or not values:
+        named = f"unknown status {', '.join(map(repr, unknown))}" if unknown else "no status"
+        raise argparse.ArgumentTypeError(f"{named}; choose from {', '.join(UNTIL_VALUES)}")
+    return frozenset(values)
+
+
 def _main(args: argparse.Namespace) -> int:
-    if not args.ids and not args.sandbox:
-        raise UsageError("name at least one case id (or pass --sandbox for demo cases)")
-    statuses = {status.strip() for status in args.until.split(",") if status.strip()}
-    if not statuses:
-        raise UsageError("--until names no status")
     if args.interval is not None and args.interval <= 0:
         raise UsageError("--interval must be greater than 0")
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
-    return anyio.run(_run, args, statuses)
+    ids = case_ids(args)
+    return anyio.run(_run, args, ids)
 
 
-async def _run(args: argparse.Namespace, statuses: set[str]) -> int:
+async def _run(args: argparse.Namespace, ids: list[str]) -> int:
     out = console(args.plain)
-    reached = _reached(statuses)
+    reached = _reached(args.until)
     async with connect(args, concurrency=args.concurrency) as connection:
-        ids = list(args.ids)
         if connection.sandbox is not None and not ids:
             ids = await register_demo_cases(connection)
             out.print(f"Registered {len(ids)} demo cases on the embedded sandbox.")
@@ -100,12 +128,13 @@ async def _run(args: argparse.Namespace, statuses: set[str]) -> int:
     return _print_final(out, ids, final, reached)
 
 
-def _reached(statuses: set[str]) -> Callable[[Case], bool]:
-    """Whether a case got where it is awaited: one of ``statuses``, or closed."""
+def _reached(awaited: frozenset[str]) -> Callable[[Case], bool]:
+    """Whether a case got where it is awaited: a status or state in ``awaited``, or closed."""
 
     def reached(case: Case) -> bool:
         # A closed case changes no more: stop following it whatever --until says.
-        return (case.status is not None and case.status.value in statuses) or case.is_closed
+        now = {str(value) for value in (case.status, case.state) if value is not None}
+        return bool(now & awaited) or case.is_closed
 
     return reached
 
@@ -127,7 +156,7 @@ async def _follow(
         ids, interval=interval, until=until, concurrency=concurrency
     ) as updates:
         async for update in updates:
-            _print_update(out, client.clock.now().strftime("%Y-%m-%d %H:%M"), update)
+            _print_update(out, minute(client.clock.now()), update)
             if update.done:
                 final[update.case_id] = update
             elif connection.sandbox is not None and update.case is not None:
@@ -139,11 +168,11 @@ def _print_final(
     out: Console, ids: list[str], final: dict[str, CaseUpdate], reached: Callable[[Case], bool]
 ) -> int:
     """Print where each case got; return the exit status (1 when some did not get there)."""
-    from rich.table import Table
-
-    table = Table(title="Watched cases")
-    for column in ("case", "status", "remaining", "result"):
-        table.add_column(column)
+    table = light_table("Watched cases")
+    table.add_column("case", no_wrap=True, min_width=24)
+    table.add_column("status", no_wrap=True)
+    table.add_column("remaining", no_wrap=True, justify="right")
+    table.add_column("result", overflow="fold")
     failed = 0
     for case_id in ids:
         last = final.get(case_id)
@@ -151,30 +180,32 @@ def _print_final(
         if last is None or last.error is not None or case is None or not reached(case):
             failed += 1
             reason = type(last.error).__name__ if last and last.error else "not reached"
-            table.add_row(case_id, str(case.status if case else ""), "", f"[red]{reason}[/]")
+            status = str(case.status or "") if case else ""
+            table.add_row(plain(case_id), plain(status), "", plain(reason, "red"))
             continue
-        remaining = case.total_remaining_transaction_amount
-        table.add_row(case_id, str(case.status), str(remaining or 0), "[green]reached[/]")
+        remaining = money(case.total_remaining_transaction_amount or 0, case.currency)
+        table.add_row(
+            plain(case_id), plain(str(case.status)), plain(remaining), plain("reached", "green")
+        )
     out.print(table)
     return 1 if failed else 0
 
 
 def _print_update(out: Console, when: str, update: CaseUpdate) -> None:
     case = update.case
+    line = plain(f"{when}  {update.case_id}  ")
     if update.error is not None:
-        message = error_message(update.error)
-        line = f"{when}  {update.case_id}  [red]{type(update.error).__name__}: {message}[/]"
+        line.append(f"{type(update.error).__name__}: {error_message(update.error)}", "red")
     elif case is not None:
-        remaining = case.total_remaining_transaction_amount
+        remaining = money(case.total_remaining_transaction_amount, case.currency)
         changed = "first look" if update.previous is None else ", ".join(update.changed)
-        line = (
-            f"{when}  {update.case_id}  [bold]{case.status}[/] ({case.state})  "
-            f"remaining {remaining} {case.currency or ''}  [dim]{changed}[/]"
-        )
+        line.append(str(case.status), "bold")
+        line.append(f" ({case.state})  remaining {remaining}  ")
+        line.append(changed, "dim")
     else:  # pragma: no cover - an update carries a case or an error
         return
     if update.done:
-        line += "  [green]done[/]"
+        line.append("  done", "green")
     out.print(line)
 
 
@@ -198,4 +229,4 @@ async def _simulated_customer_pays(
             "creditor_payment_reference": f"DEMO-PAY-{case.id}",
         }
     )
-    out.print(f"[dim]sandbox: the customer of {case.id} paid {amount} SEK[/]")
+    out.print(plain(f"sandbox: the customer of {case.id} paid {money(amount, 'SEK')}", "dim"))

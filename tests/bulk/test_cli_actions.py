@@ -5,64 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
+from cli_support import results, scope, serve_three_cases
 
-from amili_async import ManualClock
 from amili_async.cli import main
-from amili_async.sandbox import Sandbox, SandboxServer
-
-
-def results(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+from amili_async.sandbox import Sandbox
 
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sandbox, list[str]]]:
     """A served sandbox with three 1,000 SEK cases; the CLI is pointed at it."""
-    sandbox = Sandbox(clock=ManualClock(), seed=3)
-    with SandboxServer(sandbox, port=0) as server:
-        monkeypatch.setenv("AMILI_API_KEY", sandbox.api_key)
-        monkeypatch.setenv("AMILI_BASE_URL", server.base_url)
-        for name in ("AMILI_API_CODE", "AMILI_PRIVATE_KEY"):
-            monkeypatch.delenv(name, raising=False)
-        cases = [_register(sandbox, server.base_url, f"INV-{n}") for n in range(3)]
-        yield sandbox, cases
-
-
-def scope(sandbox: Sandbox) -> list[str]:
-    """``--account`` and ``--creditor`` of the sandbox's creditor."""
-    return ["--account", sandbox.account_id, "--creditor", sandbox.creditor_id]
-
-
-def _register(sandbox: Sandbox, base_url: str, invoice_number: str) -> str:
-    body = {
-        "account": sandbox.account_id,
-        "creditor": sandbox.creditor_id,
-        "first_action": "debt_collection",
-        "currency": "SEK",
-        "customer": {
-            "name": "ACME AB",
-            "id_number": "5560269986",
-            "is_company": True,
-            "address": {"address_line_1": "Gatan 1", "zip_code": "12345", "city": "Sthlm"},
-        },
-        "debts": [
-            {
-                "invoice_number": invoice_number,
-                "debt_description": "Goods",
-                "invoice_date": "Mon, 07 Jul 2025 00:00:00 GMT",
-                "capital_to_claim": 1000,
-                "invoice_due_days_after_invoice_date": 30,
-            }
-        ],
-    }
-    answer = httpx.post(
-        base_url + "/case--registrations", json=body, headers={"X-API-Key": sandbox.api_key}
-    )
-    return str(answer.json()["_cases"][0])
+    yield from serve_three_cases(monkeypatch)
 
 
 def test_credit_a_file_then_rerun_from_the_journal(
@@ -82,11 +36,13 @@ def test_credit_a_file_then_rerun_from_the_journal(
     assert main([*args, "--plain"]) == 1
     first = {tuple(record["lines"]): record for record in results(out)}
     assert first[(2,)]["outcome"] == "created"
-    assert first[(2,)]["settled_amount"] == "250"
+    assert first[(2,)]["settled_amount"] == "250.00"
     assert first[(3,)]["status"] == "warning"
-    assert first[(3,)]["settled_amount"] == "1000"
+    assert first[(3,)]["settled_amount"] == "1000.00"
     assert "creditor_reference" in first[(4,)]["error"]["issues"]
-    assert "line 4: creditor_reference" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "line 4: creditor_reference" in printed
+    assert "1,250.00 SEK" in printed  # what was credited: 250 and the 1,000 still owed
 
     assert main([*args, "--plain"]) == 1
     again = {tuple(record["lines"]): record for record in results(out)}
@@ -125,7 +81,7 @@ def test_credit_on_the_embedded_sandbox_acts_on_a_demo_case(
     assert main([*args, "--results", str(out)]) == 0
     [record] = results(out)
     assert record["outcome"] == "created"
-    assert record["settled_amount"] == "100"
+    assert record["settled_amount"] == "100.00"
     assert "Crediting summary" in capsys.readouterr().out
 
 

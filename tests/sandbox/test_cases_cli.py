@@ -16,7 +16,7 @@ def test_json_lines_filter_sort_and_max(capsys: pytest.CaptureFixture[str]) -> N
     assert [row["customer_name"] for row in rows] == ["Bo Berg", "Anna Andersson"]
     assert {row["status"] for row in rows} == {"debt_collection"}
     assert rows[0]["customer_id_number"] == "750315****"  # never the last four digits
-    assert rows[1]["remaining"] == "1250.5"
+    assert rows[1]["remaining"] == "1250.50"  # two decimals, as a string
 
 
 def test_a_filter_nothing_matches_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
