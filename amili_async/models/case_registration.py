@@ -54,6 +54,7 @@ class FirstAction(OpenStrEnum):
 
 #: The string values of :class:`FirstAction`, as a request's signature takes them.
 FirstActionValue = Literal["reminder", "debt_collection"]
+FirstActionValue.__doc__ = "The values of FirstAction as strings: 'reminder', 'debt_collection'."
 
 
 def _first_action(value: FirstAction | FirstActionValue) -> FirstAction:

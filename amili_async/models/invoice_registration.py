@@ -42,6 +42,7 @@ class InvoiceType(OpenStrEnum):
 
 #: The string values of :class:`InvoiceType`, as a request's signature takes them.
 InvoiceTypeValue = Literal["invoice"]
+InvoiceTypeValue.__doc__ = "The values of InvoiceType as strings: 'invoice'."
 
 
 def _invoice_type(value: InvoiceType | InvoiceTypeValue) -> InvoiceType:

@@ -1,3 +1,4 @@
+# pyright: strict
 """Caller code that MUST type-check (``mypy --strict``): the request models, as users build them.
 
 Never imported or run: ``tests/test_typing.py`` hands it to the type checkers.
