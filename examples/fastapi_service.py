@@ -38,7 +38,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from amili_async import DEFAULT_BASE_URL, AmiliClient, errors
+from amili_async import DEFAULT_BASE_URL, AmiliClient, NewCaseRegistrationDict, errors
 from amili_async.sandbox import Sandbox
 
 # --- the client, made once per app ----------------------------------------------------
@@ -153,7 +153,7 @@ async def register_case(invoice: Invoice, amili: AmiliDep, response: Response) -
     )
 
 
-def registration_body(invoice: Invoice, amili: Amili) -> dict[str, Any]:
+def registration_body(invoice: Invoice, amili: Amili) -> NewCaseRegistrationDict:
     """The invoice as a case registration, in the API's JSON shape."""
     return {
         "account": amili.account,

@@ -19,15 +19,13 @@ time instead of really sleeping.
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio
 
-from amili_async import AmiliClient
+from amili_async import AmiliClient, NewCaseRegistrationDict
 from amili_async.sandbox import Sandbox
 
 
-def registration(account: str, creditor: str) -> dict[str, Any]:
+def registration(account: str, creditor: str) -> NewCaseRegistrationDict:
     """One customer with one unpaid invoice, in the API's own JSON shape."""
     return {
         "account": account,

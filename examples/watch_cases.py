@@ -19,17 +19,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import anyio
 
-from amili_async import AmiliClient, Case, CaseStatus
+from amili_async import AmiliClient, Case, CaseStatus, FirstActionValue, NewCaseRegistrationDict
 from amili_async.sandbox import Sandbox
 
 HOUR = 3600.0
 
 
-def registration(sandbox: Sandbox, invoice: str, amount: str, first_action: str) -> dict[str, Any]:
+def registration(
+    sandbox: Sandbox, invoice: str, amount: str, first_action: FirstActionValue
+) -> NewCaseRegistrationDict:
     """One company owing one invoice, in the API's JSON shape."""
     return {
         "account": sandbox.account_id,
@@ -60,6 +61,8 @@ def in_collection(case: Case) -> bool:
 
 async def customer_pays(client: AmiliClient, sandbox: Sandbox, case: Case) -> None:
     """Register that the customer paid the creditor the whole remaining capital."""
+    if case.total_remaining_capital_amount is None:  # left out of the answer: nothing to pay
+        return
     await client.creditor_payments.create(
         {
             "account": sandbox.account_id,
@@ -98,11 +101,12 @@ async def main() -> None:
         api_key=sandbox.api_key, transport=sandbox.transport(), clock=sandbox.clock
     ) as client:
         case_ids: list[str] = []
-        for invoice, amount, first_action in [
+        invoices: list[tuple[str, str, FirstActionValue]] = [
             ("INV-W-1", "1200.00", "debt_collection"),
             ("INV-W-2", "800.50", "debt_collection"),
             ("INV-W-3", "5000.00", "reminder"),
-        ]:
+        ]
+        for invoice, amount, first_action in invoices:
             registered = await client.case_registrations.create(
                 registration(sandbox, invoice, amount, first_action)
             )

@@ -199,8 +199,8 @@ async def register_demo_cases(connection: Connection) -> list[str]:
     for number, (name, id_number, is_company, amount) in enumerate(_DEMO, start=1):
         registration = await client.case_registrations.create(
             {
-                "account": connection.account_id,
-                "creditor": connection.creditor_id,
+                "account": connection.account_id or "",  # both set: this runs on the sandbox
+                "creditor": connection.creditor_id or "",
                 "first_action": "debt_collection",
                 "currency": "SEK",
                 "customer": {

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
@@ -44,6 +44,42 @@ class OpenStrEnum(StrEnum):
     def is_known(self) -> bool:
         """Whether this value is one the SDK was built to know."""
         return self._value_ in type(self)._value2member_map_
+
+
+E = TypeVar("E", bound=OpenStrEnum)
+
+
+def as_enum(cls: type[E], value: object) -> E:
+    """A request field's enum converter: a string becomes a member of ``cls``.
+
+    The model's signature takes the member or its string value (a ``Literal``);
+    an unknown string becomes a pseudo-member and anything else is kept as it
+    is, for the model's own check to name.
+    """
+    return cls(value) if isinstance(value, str) else value  # type: ignore[return-value]
+
+
+def as_tuple(value: object) -> Any:
+    """A request field's list converter: any iterable of items becomes a tuple.
+
+    A string, bytes, a mapping or a value that is not iterable is kept as it
+    is, for the model's own check to name ("must be a list of ...").
+    """
+    if isinstance(value, tuple | str | bytes | Mapping) or not isinstance(value, Iterable):
+        return value
+    return tuple(value)
+
+
+#: The one documented ``origin`` of a creditor action.
+OriginValue = Literal["creditor_system"]
+
+
+def as_origin(value: OriginValue) -> str:
+    """A creditor action's ``origin``; typed so that a checker refuses any other value.
+
+    The model checks it too (``must be 'creditor_system'``).
+    """
+    return value
 
 
 def mask_optional(value: str | None) -> str:
@@ -95,7 +131,7 @@ def _api_name(error: BaseException, attribute: str) -> str:
     return attribute
 
 
-def parse_request(cls: type[T], data: T | Mapping[str, Any]) -> T:
+def parse_request(cls: type[T], data: object) -> T:
     """Turn a request model or a plain mapping into a validated request model.
 
     Every problem is raised as one :class:`~amili_async.errors.RequestValidationError`

@@ -8,9 +8,10 @@ read whatever the API stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from attrs import field, frozen
 
@@ -22,7 +23,7 @@ from .._validation import (
     check_swedish_id_number,
     mask_id_number,
 )
-from ._base import Issues, OpenStrEnum, api_field, mask_optional
+from ._base import Issues, OpenStrEnum, api_field, as_enum, as_tuple, mask_optional
 
 __all__ = [
     "Address",
@@ -32,6 +33,7 @@ __all__ = [
     "FeesAlreadyClaimed",
     "FeesIncludedInCapital",
     "FirstAction",
+    "FirstActionValue",
     "NewCaseRegistration",
     "RegisteredAddress",
     "RegisteredCustomer",
@@ -50,13 +52,19 @@ class FirstAction(OpenStrEnum):
     DEBT_COLLECTION = "debt_collection"
 
 
-def _as_tuple(debts: Iterable[Debt]) -> tuple[Debt, ...]:
-    """The debts as a tuple; anything that is not a list of them is kept for the check."""
-    if isinstance(debts, tuple) or not isinstance(debts, Iterable):
-        return debts
-    if isinstance(debts, str | bytes | Mapping):
-        return debts  # type: ignore[return-value]
-    return tuple(debts)
+#: The string values of :class:`FirstAction`, as a request's signature takes them.
+FirstActionValue = Literal["reminder", "debt_collection"]
+FirstActionValue.__doc__ = "The values of FirstAction as strings: 'reminder', 'debt_collection'."
+
+
+def _first_action(value: FirstAction | FirstActionValue) -> FirstAction:
+    """``first_action`` as the enum: ``"reminder"`` or a member both work."""
+    return as_enum(FirstAction, value)
+
+
+def _debts(debts: Iterable[Debt]) -> tuple[Debt, ...]:
+    """The debts as a tuple: a list, a tuple or any other iterable of them."""
+    return as_tuple(debts)  # type: ignore[no-any-return]
 
 
 @frozen
@@ -216,8 +224,8 @@ class NewCaseRegistration:
     account: str
     creditor: str
     customer: Customer
-    debts: tuple[Debt, ...] = field(converter=_as_tuple)
-    first_action: FirstAction = FirstAction.DEBT_COLLECTION
+    debts: tuple[Debt, ...] = field(converter=_debts)
+    first_action: FirstAction = field(default=FirstAction.DEBT_COLLECTION, converter=_first_action)
     currency: str = "SEK"
 
     def __attrs_post_init__(self) -> None:

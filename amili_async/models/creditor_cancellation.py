@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from attrs import frozen
+from attrs import field, frozen
 
-from ._base import Issues, OpenStrEnum, api_field
+from ._base import Issues, OpenStrEnum, api_field, as_origin
 from .creditor_payment import BusinessOutcome, BusinessStatus
 
 __all__ = ["CancellationStatus", "CreditorCancellation", "NewCreditorCancellation"]
@@ -36,7 +36,7 @@ class NewCreditorCancellation:
     case: str | None = None
     invoice_number: str | None = None
     account: str | None = None
-    origin: str = "creditor_system"
+    origin: str = field(default="creditor_system", converter=as_origin)
 
     def __attrs_post_init__(self) -> None:
         issues = Issues()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from attrs import frozen
+from attrs import field, frozen
 
-from ._base import Issues, api_field
+from ._base import Issues, api_field, as_origin
 from .creditor_payment import BusinessOutcome, BusinessStatus, PaymentStatus
 
 __all__ = ["CreditorCrediting", "NewCreditorCrediting"]
@@ -39,7 +39,7 @@ class NewCreditorCrediting:
     credit_invoice: str | None = None
     client_registration_date: datetime | None = None
     creditor_reference: str | None = None
-    origin: str = "creditor_system"
+    origin: str = field(default="creditor_system", converter=as_origin)
 
     def __attrs_post_init__(self) -> None:
         issues = Issues()

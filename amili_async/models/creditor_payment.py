@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from attrs import frozen
+from attrs import field, frozen
 
-from ._base import Issues, OpenStrEnum, api_field
+from ._base import Issues, OpenStrEnum, api_field, as_origin
 
 __all__ = [
     "BusinessOutcome",
@@ -85,7 +85,7 @@ class NewCreditorPayment:
     invoice_number: str | None = None
     currency: str = "SEK"
     creditor_payment_reference: str | None = None
-    origin: str = "creditor_system"
+    origin: str = field(default="creditor_system", converter=as_origin)
     client_registration_date: datetime | None = None
 
     def __attrs_post_init__(self) -> None:

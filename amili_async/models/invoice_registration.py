@@ -9,13 +9,15 @@ the API stored.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 from attrs import field, frozen
 
 from .._validation import check_e164, check_email, check_swedish_id_number
-from ._base import Issues, OpenStrEnum, api_field, mask_optional
+from ._base import Issues, OpenStrEnum, api_field, as_enum, as_tuple, mask_optional
 from .case_registration import Address, RegisteredCustomer
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "InvoiceRegistration",
     "InvoiceRow",
     "InvoiceType",
+    "InvoiceTypeValue",
     "NewInvoiceRegistration",
     "RegisteredInvoiceRow",
 ]
@@ -35,6 +38,16 @@ class InvoiceType(OpenStrEnum):
     """What kind of invoice is registered (only ``invoice`` is documented)."""
 
     INVOICE = "invoice"
+
+
+#: The string values of :class:`InvoiceType`, as a request's signature takes them.
+InvoiceTypeValue = Literal["invoice"]
+InvoiceTypeValue.__doc__ = "The values of InvoiceType as strings: 'invoice'."
+
+
+def _invoice_type(value: InvoiceType | InvoiceTypeValue) -> InvoiceType:
+    """``invoice_type`` as the enum: ``"invoice"`` or the member both work."""
+    return as_enum(InvoiceType, value)
 
 
 @frozen
@@ -147,6 +160,11 @@ class InvoiceRow:
         return (self.total_price_excluding_vat + vat).quantize(_CENT, ROUND_HALF_UP)
 
 
+def _rows(rows: Iterable[InvoiceRow]) -> tuple[InvoiceRow, ...]:
+    """The ``matrix`` as a tuple: a list, a tuple or any other iterable of rows."""
+    return as_tuple(rows)  # type: ignore[no-any-return]
+
+
 @frozen
 class NewInvoiceRegistration:
     """The body of ``POST /invoice--registrations``: one invoice Amili sends and follows up.
@@ -168,8 +186,8 @@ class NewInvoiceRegistration:
     invoice_date: datetime
     invoice_due_date: datetime
     debt_description: str
-    matrix: tuple[InvoiceRow, ...] = field(converter=tuple)
-    invoice_type: InvoiceType = InvoiceType.INVOICE
+    matrix: tuple[InvoiceRow, ...] = field(converter=_rows)
+    invoice_type: InvoiceType = field(default=InvoiceType.INVOICE, converter=_invoice_type)
     currency: str = "SEK"
     invoice_delivery_date: datetime | None = None
     reference_number: str | None = None
@@ -201,9 +219,11 @@ class NewInvoiceRegistration:
             issues.add("invoice_due_date", "must not be before invoice_date")
         for name in _OPTIONAL_TEXT:
             issues.optional_text(name, getattr(self, name))
-        if not self.matrix:
+        if not isinstance(self.matrix, tuple):
+            issues.add("matrix", f"must be a list of rows, got {type(self.matrix).__name__}")
+        elif not self.matrix:
             issues.add("matrix", "at least one row is required")
-        for index, row in enumerate(self.matrix):
+        for index, row in enumerate(self.matrix if isinstance(self.matrix, tuple) else ()):
             if not isinstance(row, InvoiceRow):
                 issues.add(f"matrix.{index}", "must be an InvoiceRow")
         issues.check_strings(self)

@@ -23,11 +23,16 @@ from ._base import ReadableResource, TimeoutArg, log_business_outcome
 __all__ = ["ActionResource"]
 
 N = TypeVar("N")
+D = TypeVar("D")
 M = TypeVar("M", bound=_actions.Stored)
 
 
-class ActionResource(ReadableResource[M], Generic[N, M], abc.ABC):
-    """A write resource whose items can be looked up by a key of their own."""
+class ActionResource(ReadableResource[M], Generic[N, D, M], abc.ABC):
+    """A write resource whose items can be looked up by a key of their own.
+
+    ``N`` is the request model, ``D`` its mapping form (a ``TypedDict``), ``M``
+    the stored model.
+    """
 
     #: The request model.
     request_model: type[N]
@@ -46,9 +51,7 @@ class ActionResource(ReadableResource[M], Generic[N, M], abc.ABC):
     def _matches(self, new: N, stored: M) -> bool:
         """Whether ``stored`` is what sending ``new`` stored."""
 
-    async def _create_action(
-        self, item: N | Mapping[str, Any], timeout: TimeoutArg
-    ) -> tuple[M, bool]:
+    async def _create_action(self, item: N | D, timeout: TimeoutArg) -> tuple[M, bool]:
         new = parse_request(self.request_model, item)
         lookup = self._lookup(new)
 
@@ -62,13 +65,11 @@ class ActionResource(ReadableResource[M], Generic[N, M], abc.ABC):
             log_business_outcome(self.noun, created, self.advice)  # type: ignore[arg-type]
         return created, existed
 
-    async def create_or_find(
-        self, item: N | Mapping[str, Any], *, timeout: TimeoutArg = None
-    ) -> tuple[M, bool]:
+    async def create_or_find(self, item: N | D, *, timeout: TimeoutArg = None) -> tuple[M, bool]:
         """Like ``create``, also saying whether a lookup found it stored after a lost answer."""
         return await self._create_action(item, timeout)
 
-    async def find(self, item: N | Mapping[str, Any], *, timeout: TimeoutArg = None) -> M | None:
+    async def find(self, item: N | D, *, timeout: TimeoutArg = None) -> M | None:
         """The stored item that sending ``item`` stored, if any (``None`` when it has no key)."""
         new = parse_request(self.request_model, item)
         lookup = self._lookup(new)
@@ -79,7 +80,7 @@ class ActionResource(ReadableResource[M], Generic[N, M], abc.ABC):
 
     def create_many(
         self,
-        items: Iterable[N | Mapping[str, Any]] | AsyncIterable[N | Mapping[str, Any]],
+        items: Iterable[N | D | Mapping[str, Any]] | AsyncIterable[N | D | Mapping[str, Any]],
         *,
         concurrency: int = 10,
         journal: Journal | str | PathLike[str] | None = None,

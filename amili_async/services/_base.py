@@ -14,6 +14,7 @@ from .._responses import structure_response
 from .._serde import converter
 from .._validation import check_resource_id
 from ..errors import RequestValidationError, ResponseValidationError
+from ..models._input import Where
 
 if TYPE_CHECKING:
     from .._client import AmiliClient
@@ -146,7 +147,7 @@ class ReadableResource(Resource[M]):
     def list(
         self,
         *,
-        where: Mapping[str, Any] | str | None = None,
+        where: Where | Mapping[str, Any] | str | None = None,
         sort: str | None = None,
         max_results: int | None = None,
         projection: Projection | None = None,
@@ -161,6 +162,8 @@ class ReadableResource(Resource[M]):
         page size (1 to 100; the API's default, 25, when left out; a server
         configured lower uses its own limit); ``projection`` as for
         :meth:`get`. Checked before anything is sent. ``deadline`` bounds each page.
+        Annotate a filter as :class:`~amili_async.Where` to have its common
+        keys checked by a type checker (a misspelt key matches nothing).
         """
         params = list_params(where=where, sort=sort, max_results=max_results, projection=projection)
 

@@ -13,6 +13,7 @@ from .._bulk._results import RegistrationOutcome
 from .._journal import Journal
 from ..errors import ConflictError, UnprocessableEntityError
 from ..models._base import parse_request
+from ..models._input import NewCaseRegistrationDict
 from ..models.case_registration import CaseRegistration, NewCaseRegistration
 from ._base import ReadableResource, TimeoutArg
 
@@ -39,7 +40,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
 
     async def create(
         self,
-        registration: NewCaseRegistration | Mapping[str, Any],
+        registration: NewCaseRegistration | NewCaseRegistrationDict,
         *,
         timeout: TimeoutArg = None,
         deadline: float | None = None,
@@ -57,7 +58,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
 
     async def create_or_find(
         self,
-        registration: NewCaseRegistration | Mapping[str, Any],
+        registration: NewCaseRegistration | NewCaseRegistrationDict,
         *,
         timeout: TimeoutArg = None,
         deadline: float | None = None,
@@ -89,8 +90,8 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
 
     def create_many(
         self,
-        items: Iterable[NewCaseRegistration | Mapping[str, Any]]
-        | AsyncIterable[NewCaseRegistration | Mapping[str, Any]],
+        items: Iterable[NewCaseRegistration | NewCaseRegistrationDict | Mapping[str, Any]]
+        | AsyncIterable[NewCaseRegistration | NewCaseRegistrationDict | Mapping[str, Any]],
         *,
         concurrency: int = 10,
         journal: Journal | str | PathLike[str] | None = None,
@@ -160,7 +161,7 @@ class CaseRegistrations(ReadableResource[CaseRegistration]):
 
     async def find(
         self,
-        registration: NewCaseRegistration | Mapping[str, Any],
+        registration: NewCaseRegistration | NewCaseRegistrationDict,
         *,
         timeout: TimeoutArg = None,
         deadline: float | None = None,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
+from ..models._input import NewCreditorCancellationDict
 from ..models.creditor_cancellation import CreditorCancellation, NewCreditorCancellation
 from ._actions import ActionResource, action_key
 from ._base import TimeoutArg
@@ -12,7 +12,9 @@ from ._base import TimeoutArg
 __all__ = ["CreditorCancellations"]
 
 
-class CreditorCancellations(ActionResource[NewCreditorCancellation, CreditorCancellation]):
+class CreditorCancellations(
+    ActionResource[NewCreditorCancellation, NewCreditorCancellationDict, CreditorCancellation]
+):
     """Cancel cases and read cancellations back."""
 
     path = "/creditor--cancellations"
@@ -24,7 +26,7 @@ class CreditorCancellations(ActionResource[NewCreditorCancellation, CreditorCanc
 
     async def create(
         self,
-        cancellation: NewCreditorCancellation | Mapping[str, Any],
+        cancellation: NewCreditorCancellation | NewCreditorCancellationDict,
         *,
         timeout: TimeoutArg = None,
     ) -> CreditorCancellation:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
+from ..models._input import NewCreditorCreditingDict
 from ..models.creditor_crediting import CreditorCrediting, NewCreditorCrediting
 from ._actions import ActionResource, action_key
 from ._base import TimeoutArg
@@ -12,7 +12,9 @@ from ._base import TimeoutArg
 __all__ = ["CreditorCreditings"]
 
 
-class CreditorCreditings(ActionResource[NewCreditorCrediting, CreditorCrediting]):
+class CreditorCreditings(
+    ActionResource[NewCreditorCrediting, NewCreditorCreditingDict, CreditorCrediting]
+):
     """Credit cases and read creditings back."""
 
     path = "/creditor--creditings"
@@ -30,7 +32,10 @@ class CreditorCreditings(ActionResource[NewCreditorCrediting, CreditorCrediting]
     )
 
     async def create(
-        self, crediting: NewCreditorCrediting | Mapping[str, Any], *, timeout: TimeoutArg = None
+        self,
+        crediting: NewCreditorCrediting | NewCreditorCreditingDict,
+        *,
+        timeout: TimeoutArg = None,
     ) -> CreditorCrediting:
         """Credit a case (or an invoice, by ``invoice_number``); validated before anything is sent.
 

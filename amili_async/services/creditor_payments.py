@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ..models._base import parse_request
+from ..models._input import NewCreditorPaymentDict
 from ..models.creditor_payment import CreditorPayment, NewCreditorPayment
 from ._base import ReadableResource, TimeoutArg, log_business_outcome
 
@@ -20,7 +18,7 @@ class CreditorPayments(ReadableResource[CreditorPayment]):
 
     async def create(
         self,
-        payment: NewCreditorPayment | Mapping[str, Any],
+        payment: NewCreditorPayment | NewCreditorPaymentDict,
         *,
         timeout: TimeoutArg = None,
         deadline: float | None = None,

@@ -9,6 +9,7 @@ from .._pipeline import RequestSpec
 from .._serde import converter
 from ..errors import RequestValidationError
 from ..models._base import parse_request
+from ..models._input import CreditorChangesDict, NewCreditorDict
 from ..models.creditor import Creditor, NewCreditor, creditor_changes
 from ._base import ReadableResource, TimeoutArg, check_id
 
@@ -34,7 +35,7 @@ class Creditors(ReadableResource[Creditor]):
     model = Creditor
 
     async def create(
-        self, creditor: NewCreditor | Mapping[str, Any], *, timeout: TimeoutArg = None
+        self, creditor: NewCreditor | NewCreditorDict, *, timeout: TimeoutArg = None
     ) -> Creditor:
         """Create a creditor (Partner API); validated before anything is sent.
 
@@ -68,7 +69,7 @@ class Creditors(ReadableResource[Creditor]):
     async def update(
         self,
         creditor: CreditorArg,
-        changes: Mapping[str, Any],
+        changes: CreditorChangesDict,
         *,
         etag: EtagArg = None,
         timeout: TimeoutArg = None,
@@ -80,6 +81,8 @@ class Creditors(ReadableResource[Creditor]):
         ``changes`` are checked first (see
         :func:`~amili_async.models.creditor.creditor_changes`: read-only and
         creation-only fields are refused); nested objects are merged by the API.
+        They are typed as :class:`~amili_async.CreditorChangesDict`; a field the
+        SDK does not know yet is sent as it is (``typing.cast`` such a mapping).
 
         The answer holds the meta fields only (Eve's bandwidth saver): its
         ``etag`` is the new one, to pass to the next update; :meth:`get`

@@ -8,6 +8,7 @@ from typing import Any
 
 from .._pagination import AsyncPager, Projection
 from ..errors import RequestValidationError
+from ..models._input import Where
 from ..models.finance_payout_specification import FinancePayoutSpecification
 from ._base import ReadableResource, TimeoutArg
 
@@ -24,7 +25,7 @@ class FinancePayoutSpecifications(ReadableResource[FinancePayoutSpecification]):
         self,
         *,
         payout: str | None = None,
-        where: Mapping[str, Any] | str | None = None,
+        where: Where | Mapping[str, Any] | str | None = None,
         sort: str | None = None,
         max_results: int | None = None,
         projection: Projection | None = None,

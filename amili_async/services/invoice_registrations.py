@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
+from ..models._input import NewInvoiceRegistrationDict
 from ..models.invoice_registration import InvoiceRegistration, NewInvoiceRegistration
 from ._actions import ActionResource, action_key
 from ._base import TimeoutArg
@@ -12,7 +12,9 @@ from ._base import TimeoutArg
 __all__ = ["InvoiceRegistrations"]
 
 
-class InvoiceRegistrations(ActionResource[NewInvoiceRegistration, InvoiceRegistration]):
+class InvoiceRegistrations(
+    ActionResource[NewInvoiceRegistration, NewInvoiceRegistrationDict, InvoiceRegistration]
+):
     """Register invoices and read them back."""
 
     path = "/invoice--registrations"
@@ -23,7 +25,7 @@ class InvoiceRegistrations(ActionResource[NewInvoiceRegistration, InvoiceRegistr
 
     async def create(
         self,
-        invoice: NewInvoiceRegistration | Mapping[str, Any],
+        invoice: NewInvoiceRegistration | NewInvoiceRegistrationDict,
         *,
         timeout: TimeoutArg = None,
     ) -> InvoiceRegistration:

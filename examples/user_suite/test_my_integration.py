@@ -111,6 +111,7 @@ async def test_a_payment_through_a_flaky_network_lands_once(amili_sandbox: Sandb
     assert len(sandbox.payments()) == 1  # stored once, whatever the network did
     stored = sandbox.case(case_id)  # a typed dict (CaseDocument): the API's own JSON
     assert stored["status"] == "closed"
+    assert "closed" in stored  # a key only a closed case has
     assert stored["closed"]["reason"] == "fully_paid_depreciation"
 
 
