@@ -81,6 +81,8 @@ def _own_http(
     proxy: ProxyArg | None,
 ) -> tuple[httpx.AsyncClient, ShardedPoolTransport | None]:
     """The SDK's own httpx client, and its sharded pools when it uses them."""
+    if proxy is not None and transport is not None:
+        raise ConfigurationError("proxy= cannot go with transport=: the transport sends alone")
     pool: ShardedPoolTransport | None = None
     if transport is None and proxy is None and not environment_proxies():
         # httpx's own transport, spread over several small connection pools
