@@ -142,8 +142,9 @@ class AmiliClient:
     Give it ``api_key`` (a fixed key) or ``token_provider`` (for example
     :class:`~amili_async.ApiCodeAuth`, Amili's login), or neither: then it
     reads ``AMILI_API_KEY``, or ``AMILI_API_CODE`` with ``AMILI_PRIVATE_KEY``
-    (and ``AMILI_JWT_ALGORITHM``), from the environment; ``base_url`` defaults
-    to ``AMILI_BASE_URL``, else Amili's sandbox. Arguments always win; both
+    (and ``AMILI_JWT_ALGORITHM``), from the environment, and ``base_url``
+    from ``AMILI_BASE_URL`` (read only with the environment's credentials: a
+    key and its server go together), else Amili's sandbox. Arguments always win; both
     kinds of credentials in the environment is a
     :class:`~amili_async.ConfigurationError`. Use it as ``async with
     AmiliClient() as client:``, or call :meth:`aclose` when done. One client
@@ -207,7 +208,8 @@ class AmiliClient:
         seed: int | None = None,
     ) -> None:
         auth = token_provider_from(api_key, token_provider)
-        url = _check_base_url(base_url_from(base_url, DEFAULT_BASE_URL))
+        given = api_key is not None or token_provider is not None
+        url = _check_base_url(base_url_from(base_url, DEFAULT_BASE_URL, credentials_given=given))
         self._base_url = str(url)
         self._timeout = _as_timeout(timeout) or _DEFAULT_TIMEOUT
         self._deadline = check_deadline(deadline)

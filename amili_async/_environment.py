@@ -6,8 +6,10 @@
   as :class:`~amili_async.ApiCodeAuth`;
 * ``AMILI_BASE_URL``: another host than Amili's sandbox.
 
-Arguments always win: with ``api_key=`` or ``token_provider=`` no credential
-variable is read, with ``base_url=`` no ``AMILI_BASE_URL``. Both kinds of
+Arguments always win: with ``api_key=`` or ``token_provider=`` no variable is
+read (``AMILI_BASE_URL`` neither: a key and its server go together, so an
+explicit key never goes to a host named only in the environment), with
+``base_url=`` no ``AMILI_BASE_URL``. Both kinds of
 credentials set at once, or half of the login, is a
 :class:`~amili_async.ConfigurationError`, as it is for the command line.
 """
@@ -81,10 +83,17 @@ def _from_environment(environ: Mapping[str, str]) -> TokenProvider:
 
 
 def base_url_from(
-    base_url: str | None, default: str, environ: Mapping[str, str] | None = None
+    base_url: str | None,
+    default: str,
+    *,
+    credentials_given: bool,
+    environ: Mapping[str, str] | None = None,
 ) -> str:
-    """The base URL given, else ``AMILI_BASE_URL``, else ``default``."""
+    """The base URL given, else ``AMILI_BASE_URL`` when the credentials came from the
+    environment too, else ``default``."""
     if base_url is not None:
         return base_url
+    if credentials_given:
+        return default
     environ = os.environ if environ is None else environ
     return environ.get(BASE_URL_ENV, "").strip() or default

@@ -76,6 +76,15 @@ async def test_arguments_win_over_the_environment(environ: Callable[..., None]) 
     assert seen[0].url.host == "api.amili.se"
 
 
+def test_a_key_given_never_goes_to_a_host_named_only_in_the_environment(
+    environ: Callable[..., None],
+) -> None:
+    environ(base_url="https://production.example")
+    assert AmiliClient("sandbox-key").base_url == "https://api-sandbox.amili.se"
+    environ(api_key="env-key")
+    assert AmiliClient().base_url == "https://production.example"
+
+
 def test_the_login_comes_from_the_environment(environ: Callable[..., None], tmp_path: Path) -> None:
     key = tmp_path / "amili.pem"
     key.write_bytes(
