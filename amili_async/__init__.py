@@ -30,6 +30,7 @@ from ._clock import Clock, ManualClock, SystemClock
 from ._journal import Journal, JournalEntry, JournalState
 from ._pagination import AsyncPager, Page, Projection
 from ._ratelimit import RateLimit
+from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._validation import compact_id_number, mask_id_number
 from ._version import __version__
@@ -238,6 +239,7 @@ __all__ = [
     "Projection",
     "RateLimit",
     "RateLimitError",
+    "RawResponse",
     "RefreshingTokenProvider",
     "RegisteredAddress",
     "RegisteredCustomer",

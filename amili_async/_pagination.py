@@ -192,6 +192,12 @@ class AsyncPager(Generic[T]):
         self._start_page = start_page
         self._path = path
 
+    async def fetch_page(self, number: int) -> Page[T]:
+        """Fetch one page, ``number`` counting from 1 (one request)."""
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise RequestValidationError({"page": f"must be a whole number from 1, got {number!r}"})
+        return await self._fetch_page(number)
+
     def pages(self) -> AsyncIterator[Page[T]]:
         """Yield each page in turn, following the API until the last one.
 

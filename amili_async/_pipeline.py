@@ -30,6 +30,7 @@ from ._auth import ForeignFetchError, TokenProvider
 from ._clock import Clock
 from ._deadline import CallDeadline, DeadlineClock, current_deadline
 from ._decision import Decision, decide
+from ._failures import transport_failure
 from ._ratelimit import RateLimiter
 from ._responses import decode_error_body, decode_json, unreadable
 from ._retry import RetryPolicy, make_retrying, parse_retry_after
@@ -82,6 +83,10 @@ class RequestSpec:
     concurrency slot (the requests waiting for its token hold them all).
     Its ``repr`` names the method and path only: the body and headers may
     hold personal data or login credentials.
+
+    ``keep_response`` keeps the httpx response of a successful answer in the
+    result (for ``with_raw_response``; its request's ``X-API-Key`` is masked);
+    ``max_response_bytes`` overrides the pipeline's limit for this request.
     """
 
     method: str
@@ -95,6 +100,8 @@ class RequestSpec:
     expected_status: tuple[int, ...] = (200, 201)
     login: bool = False
     headers: Mapping[str, str] | None = None
+    keep_response: bool = False
+    max_response_bytes: int | None = None
 
     def __repr__(self) -> str:
         return f"RequestSpec({self.method} {self.path}{', login' if self.login else ''})"
@@ -102,12 +109,16 @@ class RequestSpec:
 
 @frozen
 class ApiResult:
-    """A successful answer: parsed JSON ``data``; or, after reconciliation, ``existing``."""
+    """A successful answer: parsed JSON ``data``; or, after reconciliation, ``existing``.
+
+    ``http_response`` is the httpx response, kept only when the spec asked for it.
+    """
 
     status_code: int
     data: Any
     headers: httpx.Headers
     existing: Any = None
+    http_response: httpx.Response | None = field(default=None, repr=False, eq=False)
 
 
 @frozen
@@ -119,6 +130,7 @@ class _Answer:
     reason_phrase: str
     headers: httpx.Headers
     content: bytes = field(repr=lambda content: f"<{len(content)} bytes>")
+    http_response: httpx.Response | None = field(default=None, repr=False, eq=False)
 
 
 class _Secret:
@@ -227,6 +239,7 @@ def _error_from_response(
         issues=issues,
         body=body,
         retry_after=retry_after,
+        headers=httpx.Headers(answer.headers),
     )
 
 
@@ -276,23 +289,15 @@ async def _abandon(chunks: AsyncIterator[bytes]) -> None:
                 return
 
 
-def _transport_failure(spec: RequestSpec, error: httpx.HTTPError) -> AmiliError:
-    """The SDK's error for an httpx failure: built, not raised, so nothing chains to it."""
-    name = type(error).__name__
-    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return ConnectError(f"could not connect: {name}", method=spec.method, path=spec.path)
-    if isinstance(error, httpx.TimeoutException):
-        return RequestTimeoutError(f"no answer in time: {name}", method=spec.method, path=spec.path)
-    if isinstance(error, httpx.DecodingError):
-        # The body's compression is broken. A write's outcome is then unknown
-        # (reconciled like a lost answer); a read's answer cannot be used.
-        reason = "the answer's compressed body is broken"
-        if not spec.replay_safe:
-            return TransportError(reason, method=spec.method, path=spec.path)
-        return unreadable(reason, b"", status_code=None, method=spec.method, path=spec.path)
-    return TransportError(
-        f"connection failed after sending: {name}", method=spec.method, path=spec.path
-    )
+def _kept_response(response: httpx.Response, content: bytes) -> httpx.Response:
+    """``response`` as a caller asked to keep it: its body readable (``.content``,
+    ``.json()``), and its request's ``X-API-Key`` masked, so that the kept
+    response holds no key (the request is finished; a retry builds its own)."""
+    # httpx keeps a body read in chunks nowhere; ``aread`` sets this same attribute.
+    response._content = content
+    if "X-API-Key" in response.request.headers:
+        response.request.headers["X-API-Key"] = "***"
+    return response
 
 
 async def look_up_landed(spec: RequestSpec, error: ResponseValidationError) -> Any:
@@ -319,7 +324,14 @@ async def look_up_landed(spec: RequestSpec, error: ResponseValidationError) -> A
 
 
 class Pipeline:
-    """Runs :class:`RequestSpec` s for one client. Shared by ``with_options`` copies."""
+    """Runs :class:`RequestSpec` s for one client. Shared by ``with_options`` copies.
+
+    ``http`` sends every request; ``base_url`` is where (each request's URL is
+    built here, so a caller's own httpx client keeps its own ``base_url`` for
+    its own use). ``headers`` go on every request, the token request included:
+    set once on ``http`` when the SDK made it (``own_http``), else merged into
+    each request so that a caller's client is never changed.
+    """
 
     def __init__(
         self,
@@ -330,8 +342,13 @@ class Pipeline:
         clock: Clock,
         rng: random.Random | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        base_url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        own_http: bool = True,
     ) -> None:
         self.http = http
+        self.own_http = own_http
+        self._base = (base_url if base_url is not None else str(http.base_url)).rstrip("/")
         self.auth = auth
         self.limiter = limiter
         # Every wait of a call goes through this clock, so none outlasts the call's deadline.
@@ -344,10 +361,17 @@ class Pipeline:
         self.login_deadline: float | None = None
         #: 429s in a row without a success between them (client-wide).
         self._rate_limited_streak = 0
-        # Set once on the httpx client, not merged into every request.
-        http.headers.update(
-            {"Accept": "application/json", "User-Agent": f"amili-async/{__version__}"}
-        )
+        #: The caller's own headers for every request (``AmiliClient(default_headers=)``).
+        self.default_headers: dict[str, str] = dict(headers or {})
+        every = {
+            "Accept": "application/json",
+            "User-Agent": f"amili-async/{__version__}",
+            **(headers or {}),
+        }
+        # Set once on the SDK's own httpx client, not merged into every request.
+        self._headers: dict[str, str] = {} if own_http else every
+        if own_http:
+            http.headers.update(every)
 
     async def request(
         self,
@@ -449,8 +473,16 @@ class Pipeline:
                 data = _decode_answer(spec, answer, token)
             except ResponseValidationError as error:
                 existing = await look_up_landed(spec, error)
-                return ApiResult(answer.status_code, None, answer.headers, existing=existing)
-            return ApiResult(answer.status_code, data, answer.headers)
+                return ApiResult(
+                    answer.status_code,
+                    None,
+                    answer.headers,
+                    existing=existing,
+                    http_response=answer.http_response,
+                )
+            return ApiResult(
+                answer.status_code, data, answer.headers, http_response=answer.http_response
+            )
         retry_after = parse_retry_after(answer.headers.get("Retry-After"), self.clock.now())
         status_error = _error_from_response(answer, spec.method, spec.path, retry_after)
         return await self._after_failure(spec, status_error, retry)
@@ -571,31 +603,43 @@ class Pipeline:
     ) -> _Answer | tuple[AmiliError, str]:
         """Send ``spec`` and read the answer; a failure is returned (the SDK's error and
         what httpx called it), never raised, so that no httpx error is chained to it."""
+        limit = spec.max_response_bytes or self.max_response_bytes
         with ExitStack() as files:
             request = self._build_request(spec, token, timeout, files)
             try:
-                response = await self.http.send(request, stream=True)
+                # Never redirected: a redirect would carry the key to wherever it points.
+                response = await self.http.send(request, stream=True, follow_redirects=False)
                 try:
-                    content = await self._read_body(response)
+                    content = await self._read_body(response, limit)
                 finally:
                     await response.aclose()
             except (httpx.TransportError, httpx.DecodingError) as error:
-                return _transport_failure(spec, error), type(error).__name__
-        headers = response.headers
+                failure = transport_failure(
+                    spec.method,
+                    spec.path,
+                    error,
+                    request=request,
+                    replay_safe=spec.replay_safe,
+                    secrets=token if token is not None else (),
+                )
+                return failure, type(error).__name__
         if content is None:
             if response.status_code not in spec.expected_status:
                 content = b""  # an error answer is judged by its status; its body only adds words
             else:
                 landed = not spec.replay_safe and 200 <= response.status_code < 300
                 too_large = ResponseTooLargeError(
-                    self.max_response_bytes,
+                    limit,
                     status_code=response.status_code,
                     method=spec.method,
                     path=spec.path,
                     landed=landed,
                 )
                 return too_large, "ResponseTooLarge"
-        return _Answer(response.status_code, response.reason_phrase, headers, content)
+        kept = _kept_response(response, content) if spec.keep_response else None
+        return _Answer(
+            response.status_code, response.reason_phrase, response.headers, content, kept
+        )
 
     def _build_request(
         self,
@@ -605,7 +649,7 @@ class Pipeline:
         files_stack: ExitStack,
     ) -> httpx.Request:
         """The httpx request for one attempt; the files it opens close with ``files_stack``."""
-        headers = dict(spec.headers or {})
+        headers = {**self._headers, **spec.headers} if spec.headers else dict(self._headers)
         if token is not None:
             headers["X-API-Key"] = token.value
         content: bytes | None = None
@@ -622,7 +666,7 @@ class Pipeline:
             headers["Content-Type"] = "application/json"
         return self.http.build_request(
             spec.method,
-            spec.path,
+            self._base + spec.path,
             params=spec.params,
             content=content,
             data=spec.form,
@@ -631,10 +675,10 @@ class Pipeline:
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
 
-    async def _read_body(self, response: httpx.Response) -> bytes | None:
+    @staticmethod
+    async def _read_body(response: httpx.Response, limit: int) -> bytes | None:
         """The answer's (decompressed) body, or ``None`` when it is longer than
-        :attr:`max_response_bytes`: then reading stops there."""
-        limit = self.max_response_bytes
+        ``limit`` bytes: then reading stops there."""
         length = response.headers.get("Content-Length", "")
         if length.isdigit() and response.headers.get("Content-Encoding", "identity") == "identity":
             # The usual case: the size is known before reading and nothing is compressed.

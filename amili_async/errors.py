@@ -37,6 +37,8 @@ import builtins
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import httpx
+
 __all__ = [
     "APIStatusError",
     "AmiliError",
@@ -272,7 +274,9 @@ class APIStatusError(AmiliError):
 
     ``status_code`` is the HTTP status, ``message`` the API's own message,
     ``issues`` its per-field issues (for 422), ``method`` and ``path`` the
-    request, ``body`` the parsed error body.
+    request, ``body`` the parsed error body, ``headers`` the answer's headers
+    (a copy, the answer's only: no request header, so never the key; empty
+    when the error was not made from an answer).
     """
 
     def __init__(
@@ -285,8 +289,10 @@ class APIStatusError(AmiliError):
         issues: Mapping[str, Any] | None = None,
         body: Any = None,
         retry_after: float | None = None,
+        headers: httpx.Headers | None = None,
     ) -> None:
         self.message = message
+        self.headers = httpx.Headers(headers) if headers is not None else httpx.Headers()
         self.status_code = status_code
         self.method = method
         self.path = path

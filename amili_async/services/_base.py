@@ -10,6 +10,7 @@ import httpx
 
 from .._pagination import AsyncPager, Page, Projection, list_params, parse_page
 from .._pipeline import ApiResult, RequestSpec, look_up_landed
+from .._raw import RawResponses, ReadableRawResponses, note_reconciled
 from .._responses import structure_response
 from .._serde import converter
 from .._validation import check_resource_id
@@ -39,6 +40,12 @@ class Resource(Generic[M]):
         self._client = client
         # The model's structure function, looked up once rather than on every parse.
         self._structure = converter.get_structure_hook(self.model)
+
+    @property
+    def with_raw_response(self) -> RawResponses[M]:
+        """This service's one-request methods, returning a :class:`~amili_async.RawResponse`:
+        ``raw = await client.media.with_raw_response.upload(case_id, "invoice.pdf")``."""
+        return RawResponses(self)
 
     async def _send(
         self, spec: RequestSpec, timeout: TimeoutArg = None, deadline: float | None = None
@@ -104,12 +111,21 @@ class Resource(Generic[M]):
             )
         except ResponseValidationError as error:
             existing: M = await look_up_landed(spec, error)
+            note_reconciled()
             return existing, True
         return parsed, False
 
 
 class ReadableResource(Resource[M]):
     """A resource that can be read one by id and listed page by page."""
+
+    @property
+    def with_raw_response(self) -> ReadableRawResponses[M]:
+        """This service's one-request methods, returning a :class:`~amili_async.RawResponse`:
+        ``raw = await client.cases.with_raw_response.get(case_id)``; ``raw.headers``,
+        ``raw.status_code``, ``raw.parse()`` (the :class:`~amili_async.Case`).
+        ``with_raw_response.list(page=2, where=...)`` gives one page's answer."""
+        return ReadableRawResponses(self)
 
     async def _find_first(
         self, where: Mapping[str, Any], match: Callable[[M], bool], timeout: TimeoutArg
