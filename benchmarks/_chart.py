@@ -93,7 +93,8 @@ def _bulk(axes: Axes, result: BenchResult) -> None:
         )
     if cpu.target is not None:
         axes.axhline(cpu.target.bound, color=TARGET, linestyle="--", label=f"target {cpu.target}")
-        axes.legend(fontsize=7, loc="upper right")
+        axes.legend(fontsize=7, loc="upper left")
+    axes.set_ylim(0, max(values) * 1.3)
     axes.tick_params(axis="x", labelsize=7)
     axes.set_ylabel(
         f"client CPU ms per registration ({d['items']:,}, concurrency {d['concurrency']})"

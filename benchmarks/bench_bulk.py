@@ -372,13 +372,13 @@ def figures(details: dict[str, Any]) -> list[Figure]:
 #: Parameters of :func:`measure` for each size.
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"items": 1000, "repeats": 3},
-    "quick": {"items": 250, "repeats": 3, "warmup": 50, "sequential_items": 100},
+    "quick": {"items": 200, "repeats": 2, "warmup": 30, "sequential_items": 50},
     "smoke": {"items": 20, "repeats": 1, "warmup": 5},
 }
 
 
 def run(size: str = "full") -> BenchResult:
-    """The bulk figures at ``size``: 1,000 registrations, 250 for ``quick``."""
+    """The bulk figures at ``size``: 1,000 registrations, 200 for ``quick``."""
     started = time.perf_counter()
     details = measure(**SIZES[size])
     return BenchResult(

@@ -145,7 +145,7 @@ def measure(
 #: Parameters of :func:`measure` for each size.
 SIZES: dict[str, dict[str, int]] = {
     "full": {"rounds": 21, "calls": 2000, "warmup": 500},
-    "quick": {"rounds": 9, "calls": 300, "warmup": 100},
+    "quick": {"rounds": 7, "calls": 200, "warmup": 100},
     "smoke": {"rounds": 2, "calls": 20, "warmup": 5},
 }
 
