@@ -32,7 +32,7 @@ __all__ = [
 
 PATH = "/case--registrations"
 #: Raw httpx, tuned: this many ``AsyncClient`` instances share the connections (see ``bench_bulk``).
-TUNED_POOLS = 5
+TUNED_POOLS = 10
 
 
 Post = Callable[[dict[str, Any]], Awaitable[object]]

@@ -10,17 +10,20 @@ request. Each client registers the same number of (distinct) registrations,
   guards against duplicates and reconciles lost answers;
 * raw httpx, tuned: what a careful engineer writes without the SDK. 50 worker
   tasks post one registration after another (``raise_for_status`` and
-  ``.json()`` each), spread over 5 ``httpx.AsyncClient`` instances of 10 connections
-  each: the SDK's own sharding (``amili_async._pool``). httpcore scans every
+  ``.json()`` each), spread over 10 ``httpx.AsyncClient`` instances of 5
+  connections each (worker ``n`` on client ``n % 10``). httpcore scans every
   connection of a pool several times per request, so one pool of 50 costs
   several times the CPU; ``python -m benchmarks.bench_bulk --sweep`` measures
   the shapes (1x50, 2x25, 5x10, 10x5, 25x2, 50x1, default limits, and the old
-  ``gather`` + semaphore over one pool of 50). 5x10 and 10x5 came out tied
-  and cheapest (about 1.45 ms each on a loaded 2-core machine, against 5.1 ms
-  for 1x50 and 5.4-5.7 ms for ``gather`` + semaphore over one pool); 5x10 is
-  kept, so the comparison isolates what the SDK itself adds;
+  ``gather`` + semaphore over one pool of 50). On a loaded 2-core machine, in
+  three sweeps of 500 registrations, 10x5 (1.45, 1.48, 1.18 ms of client CPU
+  per registration) and 5x10 (the SDK's own sharding: 1.50, 1.46, 1.30 ms)
+  were the cheapest, 1x50 cost 5.1-5.5 ms and ``gather`` over one pool of 50
+  5.4-5.7 ms. The cheapest, 10x5, is the baseline;
 * raw httpx, default limits: the same 50 workers on one ``httpx.AsyncClient()``
-  with httpx's default limits (100 connections, 20 kept alive);
+  with httpx's default limits (100 connections, 20 kept alive). Its cost
+  swings between runs: 1.2-1.8 ms per registration in one sweep, 4.9-6 ms in
+  the others, on the same machine;
 * raw aiohttp: the same 50 workers on one ``aiohttp.ClientSession`` limited to
   50 connections;
 * sequential: a plain ``requests.post`` per registration, one after the
