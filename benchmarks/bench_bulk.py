@@ -15,15 +15,14 @@ request. Each client registers the same number of (distinct) registrations,
   connection of a pool several times per request, so one pool of 50 costs
   several times the CPU; ``python -m benchmarks.bench_bulk --sweep`` measures
   the shapes (1x50, 2x25, 5x10, 10x5, 25x2, 50x1, default limits, and the old
-  ``gather`` + semaphore over one pool of 50). On a loaded 2-core machine, in
-  three sweeps of 500 registrations, 10x5 (1.45, 1.48, 1.18 ms of client CPU
-  per registration) and 5x10 (the SDK's own sharding: 1.50, 1.46, 1.30 ms)
-  were the cheapest, 1x50 cost 5.1-5.5 ms and ``gather`` over one pool of 50
-  5.4-5.7 ms. The cheapest, 10x5, is the baseline;
+  ``gather`` + semaphore over one pool of 50). In three sweeps of 500
+  registrations on a shared 2-core machine (load average about 1), client CPU
+  per registration: 10x5 0.63-0.74 ms, 25x2 0.67-0.78, 50x1 0.64-0.75, 5x10
+  (the SDK's own sharding) 0.74-0.80, 2x25 1.9-2.2, 1x50 5.3-5.4, ``gather``
+  over one pool of 50 5.5-5.7. The cheapest, 10x5, is the baseline;
 * raw httpx, default limits: the same 50 workers on one ``httpx.AsyncClient()``
-  with httpx's default limits (100 connections, 20 kept alive). Its cost
-  swings between runs: 1.2-1.8 ms per registration in one sweep, 4.9-6 ms in
-  the others, on the same machine;
+  with httpx's default limits (100 connections, 20 kept alive; 1.1 ms in the
+  last of those sweeps);
 * raw aiohttp: the same 50 workers on one ``aiohttp.ClientSession`` limited to
   50 connections;
 * sequential: a plain ``requests.post`` per registration, one after the
@@ -32,16 +31,20 @@ request. Each client registers the same number of (distinct) registrations,
   are timed and the time scaled to ``items`` (all of them in the full run).
 
 The headline is the client's CPU time per registration (``time.process_time``
-of this process around each run; the server's CPU is in its own process): on a
-shared machine wall time swings with the neighbours, CPU time much less. Wall
-time is reported beside it. The concurrent clients run ``repeats`` times each,
+of this process; the server's CPU is in its own process): on a shared machine
+wall time swings with the neighbours, CPU time much less. Wall time is
+reported beside it. Both are taken from the moment a client's connection
+pools are open to the last answer parsed (see ``_bulk_clients.Span``): opening
+an ``httpx.AsyncClient`` costs about 28 ms of CPU (its SSL context), a one-off
+an application pays once, which would otherwise weigh on the clients that
+open several. The concurrent clients run ``repeats`` times each,
 in an order rotating every repeat, and the median of each is used. The server
 process's CPU time is sampled around every run too: a server busy for most of
 the wall time is the bottleneck, and the wall times then measure the sandbox.
 
 The old baseline ("raw httpx + gather" under a semaphore of 50, one pool of 50)
-is left out: it measures httpcore's pool bookkeeping (about 4.5 ms of CPU per
-request), a setup nobody should use; ``--sweep`` still measures it.
+is left out: it measures httpcore's pool bookkeeping (5.5-5.7 ms of CPU per
+request in those sweeps), a setup nobody should use; ``--sweep`` measures it.
 
 The sandbox app is served by plain uvicorn in that child process (see
 ``_sandbox_server``); ``--sandbox-server`` there serves it through
@@ -173,13 +176,20 @@ class ServedSandbox:
 
 
 def _raw_httpx_pools(
-    base_url: str, api_key: str, items: int, prefix: str, concurrency: int, *, pools: int | None
+    base_url: str,
+    api_key: str,
+    items: int,
+    prefix: str,
+    concurrency: int,
+    span: clients.Span,
+    *,
+    pools: int | None,
 ) -> Awaitable[int]:
-    return clients.raw_httpx(base_url, api_key, items, prefix, concurrency, pools)
+    return clients.raw_httpx(base_url, api_key, items, prefix, concurrency, span, pools)
 
 
 #: The concurrent clients: name -> how each registers ``items`` (see :mod:`_bulk_clients`).
-Client = Callable[[str, str, int, str, int], Awaitable[int]]
+Client = Callable[[str, str, int, str, int, clients.Span], Awaitable[int]]
 CLIENTS: dict[str, Client] = {
     SDK: clients.sdk,
     RAW_TUNED: partial(_raw_httpx_pools, pools=clients.TUNED_POOLS),
@@ -195,14 +205,14 @@ SUFFIX = {
 }
 
 
-def _timed(server: ServedSandbox, name: str, items: int, call: Callable[[], int]) -> dict[str, Any]:
+def _timed(
+    server: ServedSandbox, name: str, items: int, call: Callable[[clients.Span], int]
+) -> dict[str, Any]:
+    span = clients.Span()
     cpu_server = server.cpu_seconds()
-    cpu_client = time.process_time()
-    started = time.perf_counter()
-    done = call()
-    seconds = time.perf_counter() - started
+    done = call(span)
     server_cpu = server.cpu_seconds() - cpu_server
-    client_cpu = time.process_time() - cpu_client
+    seconds, client_cpu = span.seconds, span.cpu_seconds
     if done != items:
         raise RuntimeError(f"{name}: {done} of {items} registrations went through")
     return {
@@ -234,8 +244,8 @@ def _run_rounds(
                     server,
                     name,
                     items,
-                    lambda client=client, prefix=prefix: asyncio.run(
-                        client(base, key, items, prefix, concurrency)
+                    lambda span, client=client, prefix=prefix: asyncio.run(
+                        client(base, key, items, prefix, concurrency, span)
                     ),
                 )
             )
@@ -257,13 +267,13 @@ def measure(
     with ServedSandbox(latency) as server:
         base, key = server.base_url, server.api_key
         for number, name in enumerate(names):  # warm every path (and the server) first
-            asyncio.run(CLIENTS[name](base, key, warmup, f"W{number}", concurrency))
+            asyncio.run(CLIENTS[name](base, key, warmup, f"W{number}", concurrency, clients.Span()))
         runs = _run_rounds(server, names, items, repeats, concurrency)
         sequential = _timed(
             server,
             SEQUENTIAL,
             sequential_items,
-            lambda: clients.sequential(base, key, sequential_items, "SEQ"),
+            lambda span: clients.sequential(base, key, sequential_items, "SEQ", span),
         )
     return _summary(runs, sequential, names, items, latency, concurrency, repeats)
 
