@@ -82,7 +82,7 @@ class Target:
         symbol = {"<=": "≤", ">=": "≥", "==": "="}[self.op]
         if self.of is None:
             return f"{symbol} {self.limit:g}{self.unit}"
-        return f"{symbol} {self.limit:g}x {self.of[0]} (= {_rounded(self.bound)}{self.unit})"
+        return f"{symbol} {self.limit:g}x {self.of[0]} = {_rounded(self.bound)}{self.unit}"
 
 
 @dataclass(frozen=True)
