@@ -25,6 +25,7 @@ __all__ = [
     "REPO_ROOT",
     "BenchResult",
     "Figure",
+    "Peer",
     "StaticJSONTransport",
     "Target",
     "machine_info",
@@ -50,25 +51,60 @@ CREDITOR_ID = "674dbeb208847b9501cc9138"
 
 @dataclass(frozen=True)
 class Target:
-    """A figure's target: ``value <op> limit`` with ``op`` one of ``<=``, ``>=``, ``==``."""
+    """A figure's target: ``value <op> limit`` with ``op`` one of ``<=``, ``>=``, ``==``.
+
+    With ``of`` (a peer's name and its value, measured in the same run) the
+    limit is relative: ``Target("<=", 1.1, " ms", of=("raw httpx", 0.5))``
+    means at most 1.1 times the peer's 0.5 ms, i.e. ``value <= 0.55``.
+    """
 
     op: str
     limit: float
     unit: str = ""
+    of: tuple[str, float] | None = None
+
+    @property
+    def bound(self) -> float:
+        """The absolute limit ``value`` is compared with."""
+        return self.limit if self.of is None else self.limit * self.of[1]
 
     def check(self, value: float) -> bool:
         """Whether ``value`` meets the target."""
         if self.op == "<=":
-            return value <= self.limit
+            return value <= self.bound
         if self.op == ">=":
-            return value >= self.limit
+            return value >= self.bound
         if self.op == "==":
-            return value == self.limit
+            return value == self.bound
         raise ValueError(f"unknown comparison {self.op!r}")
 
     def __str__(self) -> str:
         symbol = {"<=": "≤", ">=": "≥", "==": "="}[self.op]
-        return f"{symbol} {self.limit:g}{self.unit}"
+        if self.of is None:
+            return f"{symbol} {self.limit:g}{self.unit}"
+        return f"{symbol} {self.limit:g}x {self.of[0]} = {_rounded(self.bound)}{self.unit}"
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Another client's value for the same figure (its own ``results.json`` key)."""
+
+    key: str
+    label: str
+    value: float
+    unit: str = ""
+
+    def formatted(self) -> str:
+        """``label value``, rounded as the figures are."""
+        return f"{self.label} {_rounded(self.value)}{self.unit}"
+
+
+def _rounded(value: float) -> str:
+    if (float(value).is_integer() and abs(value) >= 1) or abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
 
 
 @dataclass
@@ -81,6 +117,8 @@ class Figure:
     unit: str = ""
     target: Target | None = None
     note: str = ""
+    #: The same figure for the peers (raw httpx, aiohttp, openai-python...), shown beside it.
+    peers: list[Peer] = field(default_factory=list)
 
     @property
     def passed(self) -> bool | None:
@@ -89,14 +127,7 @@ class Figure:
 
     def formatted(self) -> str:
         """The value with its unit, rounded for the table."""
-        value = self.value
-        if (float(value).is_integer() and abs(value) >= 1) or abs(value) >= 100:
-            text = f"{value:.0f}"
-        elif abs(value) >= 10:
-            text = f"{value:.1f}"
-        else:
-            text = f"{value:.2f}"
-        return f"{text}{self.unit}"
+        return f"{_rounded(self.value)}{self.unit}"
 
 
 @dataclass

@@ -163,13 +163,13 @@ def figures(small: dict[str, Any], large: dict[str, Any]) -> list[Figure]:
 #: Items streamed in the small and the large run, for each size.
 SIZES: dict[str, tuple[int, int]] = {
     "full": (10_000, 100_000),
-    "quick": (2_000, 20_000),
+    "quick": (500, 5_000),
     "smoke": (200, 2_000),
 }
 
 
 def run(size: str = "full") -> BenchResult:
-    """Peak RSS at 10,000 and 100,000 items (2,000 and 20,000 for ``quick``)."""
+    """Peak RSS at 10,000 and 100,000 items (500 and 5,000 for ``quick``)."""
     started = time.perf_counter()
     small_items, large_items = SIZES[size]
     small = measure_in_subprocess(small_items)

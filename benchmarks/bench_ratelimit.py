@@ -129,13 +129,13 @@ def figures(details: dict[str, Any]) -> list[Figure]:
 #: Parameters of :func:`measure` for each size.
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"duration": 10.0},
-    "quick": {"duration": 3.0},
+    "quick": {"duration": 2.0},
     "smoke": {"duration": 0.5},
 }
 
 
 def run(size: str = "full") -> BenchResult:
-    """The rate-limit figures at ``size``: a 10 s window, 3 s for ``quick``."""
+    """The rate-limit figures at ``size``: a 10 s window, 2 s for ``quick``."""
     started = time.perf_counter()
     details = measure(**SIZES[size])
     return BenchResult(

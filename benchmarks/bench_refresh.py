@@ -205,7 +205,7 @@ def figures(details: dict[str, Any]) -> list[Figure]:
 #: Parameters of :func:`measure` for each size.
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"concurrency": 1000, "rounds": 5},
-    "quick": {"concurrency": 1000, "rounds": 3},
+    "quick": {"concurrency": 1000, "rounds": 2},
     "smoke": {"concurrency": 50, "rounds": 1, "latency": 0.001, "fetch_latency": 0.005},
 }
 
