@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
 from amili_async import (
-    DEFAULT_BASE_URL,
     AmiliClient,
-    ApiCodeAuth,
     ConfigurationError,
     RateLimit,
     RetryPolicy,
@@ -39,7 +36,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Connection",
     "add_connection_arguments",
-    "client_credentials",
     "connect",
     "console",
     "masked",
@@ -131,43 +127,25 @@ async def connect(args: argparse.Namespace, *, concurrency: int = 10) -> AsyncIt
         async with client:
             yield Connection(client, sandbox)
         return
-    base_url = os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
     try:
-        credentials = client_credentials(os.environ)
-        client = AmiliClient(**credentials, base_url=base_url, rate_limit=limit)
+        # The library reads the AMILI_* variables, with the same rules as everywhere.
+        client = AmiliClient(rate_limit=limit)
     except ConfigurationError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(_usage_text(error)) from None
     async with client:
         yield Connection(client, None)
 
 
-def client_credentials(environ: Mapping[str, str]) -> dict[str, Any]:
-    """``AmiliClient`` keywords from the environment: ``api_key=`` or ``token_provider=``.
-
-    Raises :class:`UsageError` when there are none, both kinds, or half of the login;
-    :class:`~amili_async.ConfigurationError` when the key file or algorithm is unusable.
-    """
-    api_key = environ.get(API_KEY_ENV, "").strip()
-    api_code = environ.get(API_CODE_ENV, "").strip()
-    key_path = environ.get(PRIVATE_KEY_ENV, "").strip()
-    if api_key and (api_code or key_path):
-        raise UsageError(
-            f"both {API_KEY_ENV} and {API_CODE_ENV}/{PRIVATE_KEY_ENV} are set: unset one of them"
+def _usage_text(error: ConfigurationError) -> str:
+    """The library's set-up error in a command line's words."""
+    text = str(error)
+    if text.startswith("no credentials"):
+        return (
+            f"no credentials: set {API_CODE_ENV} and {PRIVATE_KEY_ENV} (Amili's login) or "
+            f"{API_KEY_ENV}, and {BASE_URL_ENV} for another host; "
+            "or pass --sandbox to use an embedded sandbox"
         )
-    if api_key:
-        return {"api_key": api_key}
-    if api_code and key_path:
-        # ApiCodeAuth checks the algorithm's name and that the key suits it.
-        algorithm = cast(Any, environ.get(JWT_ALGORITHM_ENV, "").strip().upper() or "ES256")
-        return {"token_provider": ApiCodeAuth(api_code, key_path, algorithm=algorithm)}
-    if api_code or key_path:
-        missing = PRIVATE_KEY_ENV + " (the private key's path)" if api_code else API_CODE_ENV
-        raise UsageError(f"Amili's login needs {API_CODE_ENV} and {PRIVATE_KEY_ENV}: set {missing}")
-    raise UsageError(
-        f"no credentials: set {API_CODE_ENV} and {PRIVATE_KEY_ENV} (Amili's login) or "
-        f"{API_KEY_ENV}, and {BASE_URL_ENV} for another host; "
-        "or pass --sandbox to use an embedded sandbox"
-    )
+    return text.replace(", or pass api_key= or token_provider=", "")
 
 
 def console(plain: bool, *, stderr: bool = False) -> Console:

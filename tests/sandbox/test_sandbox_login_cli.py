@@ -18,9 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sandbox_support import registration, start_serve
 
-from amili_async import ApiCodeAuth, ManualClock
+from amili_async import AmiliClient, ApiCodeAuth, ConfigurationError, ManualClock
 from amili_async.cli import main
-from amili_async.cli._connect import client_credentials
 from amili_async.cli._sandbox_login import SANDBOX_API_CODE, prepare_login
 from amili_async.sandbox import Sandbox, SandboxServer
 
@@ -94,18 +93,28 @@ def test_missing_or_conflicting_credentials_are_usage_errors(
     assert "k.pem" not in error or "/nowhere/k.pem" in error  # a path, never key material
 
 
-def test_the_algorithm_comes_from_the_environment(tmp_path: Path) -> None:
+def test_the_algorithm_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key_file = tmp_path / "jwt.private.ec.key"
     write_key(key_file, ec.SECP384R1())
-    environment = {"AMILI_API_CODE": "c", "AMILI_PRIVATE_KEY": str(key_file)}
-    provider = client_credentials({**environment, "AMILI_JWT_ALGORITHM": "es384"})
-    assert isinstance(provider["token_provider"], ApiCodeAuth)
-    assert provider["token_provider"].algorithm == "ES384"
-    with pytest.raises(Exception, match="secp256r1"):
-        client_credentials(environment)  # ES256 by default: a P-384 key does not fit
-    with pytest.raises(Exception, match="algorithm must be one of"):
-        client_credentials({**environment, "AMILI_JWT_ALGORITHM": "HS256"})
-    assert client_credentials({"AMILI_API_KEY": " key "}) == {"api_key": "key"}
+    monkeypatch.setenv("AMILI_API_CODE", "c")
+    monkeypatch.setenv("AMILI_PRIVATE_KEY", str(key_file))
+    monkeypatch.setenv("AMILI_JWT_ALGORITHM", "es384")
+    provider = AmiliClient().token_provider
+    assert isinstance(provider, ApiCodeAuth)
+    assert provider.algorithm == "ES384"
+    monkeypatch.delenv("AMILI_JWT_ALGORITHM")
+    with pytest.raises(ConfigurationError, match="secp256r1"):
+        AmiliClient()  # ES256 by default: a P-384 key does not fit
+    monkeypatch.setenv("AMILI_JWT_ALGORITHM", "HS256")
+    with pytest.raises(ConfigurationError, match="algorithm must be one of"):
+        AmiliClient()
+
+
+def test_a_key_from_the_environment_is_stripped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AMILI_API_KEY", " key ")
+    assert repr(AmiliClient().token_provider) == "StaticKey('***')"
 
 
 def test_help_names_the_login_variables(capsys: pytest.CaptureFixture[str]) -> None:
