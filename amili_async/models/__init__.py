@@ -1,5 +1,6 @@
 """The attrs models of every resource, one module per resource."""
 
+from ._base import EveDocument
 from ._input import (
     AddressDict,
     CreditorCaseConfigDict,
@@ -119,6 +120,7 @@ __all__ = [
     "DateRange",
     "Debt",
     "DebtDict",
+    "EveDocument",
     "FeesAlreadyClaimed",
     "FeesAlreadyClaimedDict",
     "FeesIncludedInCapital",

@@ -240,3 +240,18 @@ class Issues:
         """``origin``: the only documented value is ``creditor_system``."""
         if value != "creditor_system":
             self.add("origin", "must be 'creditor_system'")
+
+
+@attrs.frozen
+class EveDocument:
+    """Eve's meta fields, which every stored resource carries.
+
+    ``id`` (``_id``) is always sent, even under a ``projection``; ``etag``
+    (``_etag``, for ``If-Match``), ``created`` and ``updated`` (``_created``,
+    ``_updated``, aware UTC) read as ``None`` when an answer leaves them out.
+    """
+
+    id: str = api_field("_id")
+    etag: str | None = api_field("_etag", default=None)
+    created: datetime | None = api_field("_created", default=None)
+    updated: datetime | None = api_field("_updated", default=None)

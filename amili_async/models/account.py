@@ -7,11 +7,9 @@ are ignored.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from attrs import frozen
 
-from ._base import api_field
+from ._base import EveDocument
 from .case import CaseSettings
 from .case_registration import RegisteredAddress
 
@@ -19,7 +17,7 @@ __all__ = ["Account"]
 
 
 @frozen
-class Account:
+class Account(EveDocument):
     """A stored account (``GET /accounts``, ``GET /accounts/{id}``).
 
     Each account has one agreement (``agreement_template``) and at least one
@@ -27,10 +25,6 @@ class Account:
     Partner API; a creditor system only reads its own.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     name: str | None = None
     description: str | None = None
     organization_no: str | None = None

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from attrs import field, frozen
 
-from ._base import OpenStrEnum, api_field, mask_optional
+from ._base import EveDocument, OpenStrEnum, mask_optional
 
 __all__ = [
     "Case",
@@ -198,7 +198,7 @@ class OriginalInvoice:
 
 
 @frozen
-class Case:
+class Case(EveDocument):
     """A case as ``GET /cases/{id}`` returns it.
 
     Every date is an aware UTC ``datetime``, every amount an exact ``Decimal``.
@@ -210,10 +210,6 @@ class Case:
     ``transactions``) are ``()``. Identity numbers are masked in ``repr``.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     account: str | None = None
     creditor: str | None = None
     creditor_name: str | None = None

@@ -23,7 +23,7 @@ from .._validation import (
     check_swedish_id_number,
     mask_id_number,
 )
-from ._base import Issues, OpenStrEnum, api_field, as_enum, as_tuple, mask_optional
+from ._base import EveDocument, Issues, OpenStrEnum, api_field, as_enum, as_tuple, mask_optional
 
 __all__ = [
     "Address",
@@ -324,7 +324,7 @@ class RegisteredDebt:
 
 
 @frozen
-class CaseRegistration:
+class CaseRegistration(EveDocument):
     """A stored case registration: what ``POST`` answers and ``GET`` reads.
 
     ``cases`` holds one case id per debt, ``ocr_numbers_ocr`` the OCR payment
@@ -341,10 +341,6 @@ class CaseRegistration:
     Unknown fields are ignored.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     api_status: str | None = api_field("_status", default=None)
     cases: tuple[str, ...] = api_field("_cases", default=())
     ocr_numbers: tuple[str, ...] = api_field("_ocr_numbers", default=())

@@ -11,7 +11,6 @@ creditor is created; ``partner``, ``creditor_number`` and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import attrs
@@ -21,7 +20,7 @@ from cattrs.errors import BaseValidationError
 from .._serde import converter
 from .._validation import check_swedish_id_number
 from ..errors import RequestValidationError
-from ._base import Issues, api_field, issue_paths
+from ._base import EveDocument, Issues, api_field, issue_paths
 from .case_registration import Address, RegisteredAddress
 
 __all__ = [
@@ -60,7 +59,7 @@ class CreditorCaseConfig:
 
 
 @frozen
-class Creditor:
+class Creditor(EveDocument):
     """A stored creditor (``GET /creditors``, ``GET /creditors/{id}``; the write answers).
 
     ``etag`` is what :meth:`~amili_async.services.Creditors.update` and
@@ -71,10 +70,6 @@ class Creditor:
     unknown fields are ignored.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     api_status: str | None = api_field("_status", default=None)
     account: str | None = None
     partner: str | None = None

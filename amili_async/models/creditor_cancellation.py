@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from attrs import field, frozen
 
-from ._base import Issues, OpenStrEnum, api_field, as_origin
+from ._base import EveDocument, Issues, OpenStrEnum, api_field, as_origin
 from .creditor_payment import BusinessOutcome, BusinessStatus
 
 __all__ = ["CancellationStatus", "CreditorCancellation", "NewCreditorCancellation"]
@@ -49,7 +47,7 @@ class NewCreditorCancellation:
 
 
 @frozen
-class CreditorCancellation(BusinessOutcome):
+class CreditorCancellation(EveDocument, BusinessOutcome):
     """A stored cancellation: what ``POST`` answers and ``GET`` reads.
 
     ``status`` is ``completed`` or ``warning`` only: the docs say a
@@ -64,10 +62,6 @@ class CreditorCancellation(BusinessOutcome):
     Unknown fields are ignored.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     api_status: str | None = api_field("_status", default=None)
     cancellation_status: CancellationStatus | None = api_field("_cancellation_status", default=None)
     status: BusinessStatus | None = None

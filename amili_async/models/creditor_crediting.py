@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from attrs import field, frozen
 
-from ._base import Issues, api_field, as_origin
+from ._base import EveDocument, Issues, api_field, as_origin
 from .creditor_payment import BusinessOutcome, BusinessStatus, PaymentStatus
 
 __all__ = ["CreditorCrediting", "NewCreditorCrediting"]
@@ -58,7 +58,7 @@ class NewCreditorCrediting:
 
 
 @frozen
-class CreditorCrediting(BusinessOutcome):
+class CreditorCrediting(EveDocument, BusinessOutcome):
     """A stored crediting: what ``POST`` answers and ``GET`` reads.
 
     ``payment_status`` is the API's ``_payment_status``, which its docs call
@@ -81,10 +81,6 @@ class CreditorCrediting(BusinessOutcome):
     Unknown fields are ignored.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     api_status: str | None = api_field("_status", default=None)
     payment_status: PaymentStatus | None = api_field("_payment_status", default=None)
     status: BusinessStatus | None = None

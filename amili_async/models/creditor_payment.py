@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from attrs import field, frozen
 
-from ._base import Issues, OpenStrEnum, api_field, as_origin
+from ._base import EveDocument, Issues, OpenStrEnum, api_field, as_origin
 
 __all__ = [
     "BusinessOutcome",
@@ -105,7 +105,7 @@ class NewCreditorPayment:
 
 
 @frozen
-class CreditorPayment(BusinessOutcome):
+class CreditorPayment(EveDocument, BusinessOutcome):
     """A stored creditor payment: what ``POST`` answers and ``GET`` reads.
 
     A ``201 Created`` answer means the API recorded the payment, not that all
@@ -126,10 +126,6 @@ class CreditorPayment(BusinessOutcome):
     ``projection``, an older record) is ``None``. Unknown fields are ignored.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     api_status: str | None = api_field("_status", default=None)
     payment_status: PaymentStatus | None = api_field("_payment_status", default=None)
     status: BusinessStatus | None = None

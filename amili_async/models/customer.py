@@ -9,18 +9,16 @@ and then reads as ``None``. Unknown fields are ignored.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from attrs import field, frozen
 
-from ._base import api_field, mask_optional
+from ._base import EveDocument, mask_optional
 from .case_registration import RegisteredAddress
 
 __all__ = ["CustomerRecord"]
 
 
 @frozen
-class CustomerRecord:
+class CustomerRecord(EveDocument):
     """A stored customer (``GET /customers``, ``GET /customers/{id}``).
 
     Named ``CustomerRecord`` because :class:`~amili_async.Customer` is the
@@ -29,10 +27,6 @@ class CustomerRecord:
     apart.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     account: str | None = None
     name: str | None = None
     id_number: str | None = field(default=None, repr=mask_optional)

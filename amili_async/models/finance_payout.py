@@ -14,14 +14,14 @@ from decimal import Decimal
 
 from attrs import frozen
 
-from ._base import api_field
+from ._base import EveDocument
 from .finance_payout_specification import FinanceCategory
 
 __all__ = ["FinancePayout"]
 
 
 @frozen
-class FinancePayout:
+class FinancePayout(EveDocument):
     """One payout to a creditor (``GET /finance--payouts``).
 
     ``finance_category`` says what it pays (capital, interest, commission,
@@ -30,10 +30,6 @@ class FinancePayout:
     are what the creditor's bank statement shows.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     account: str | None = None
     creditor: str | None = None
     creditor_name: str | None = None

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from attrs import frozen
 
-from ._base import OpenStrEnum, api_field
+from ._base import EveDocument, OpenStrEnum
 
 __all__ = ["FinanceArticle", "FinanceCategory", "FinancePayoutSpecification"]
 
@@ -42,7 +42,7 @@ class FinanceArticle(OpenStrEnum):
 
 
 @frozen
-class FinancePayoutSpecification:
+class FinancePayoutSpecification(EveDocument):
     """One finance line (``GET /finance--payout-specifications``).
 
     ``amount`` excludes VAT, ``vat_amount`` is the VAT on it and
@@ -51,10 +51,6 @@ class FinancePayoutSpecification:
     ``payout_reference`` are copied down from the payout.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     account: str | None = None
     creditor: str | None = None
     creditor_name: str | None = None

@@ -17,7 +17,7 @@ from typing import Literal
 from attrs import field, frozen
 
 from .._validation import check_e164, check_email, check_swedish_id_number
-from ._base import Issues, OpenStrEnum, api_field, as_enum, as_tuple, mask_optional
+from ._base import EveDocument, Issues, OpenStrEnum, api_field, as_enum, as_tuple, mask_optional
 from .case_registration import Address, RegisteredCustomer
 
 __all__ = [
@@ -258,7 +258,7 @@ class RegisteredInvoiceRow:
 
 
 @frozen
-class InvoiceRegistration:
+class InvoiceRegistration(EveDocument):
     """A stored invoice registration: what ``POST`` answers and ``GET`` reads.
 
     ``case`` (the API's ``_case``) is the case the invoice opened. The
@@ -267,10 +267,6 @@ class InvoiceRegistration:
     fields are ignored, and ``customer`` reads without the request's checks.
     """
 
-    id: str = api_field("_id")
-    etag: str | None = api_field("_etag", default=None)
-    created: datetime | None = api_field("_created", default=None)
-    updated: datetime | None = api_field("_updated", default=None)
     api_status: str | None = api_field("_status", default=None)
     case: str | None = api_field("_case", default=None)
     account: str | None = None
