@@ -146,13 +146,11 @@ class RateLimiter:
             return False
         rate = self.limit.requests_per_second
         if rate is None:
-            self.server_budget.spend()
             return True
         self._tokens = min(float(self.limit.burst), self._tokens + (now - self._last_refill) * rate)
         self._last_refill = now
         if self._tokens >= 1.0 - 1e-9:
             self._tokens = max(0.0, self._tokens - 1.0)
-            self.server_budget.spend()
             return True
         return False
 
@@ -189,7 +187,6 @@ class RateLimiter:
                     await self._clock.sleep(hold)
                     continue
                 if rate is None:
-                    self.server_budget.spend()
                     return
                 self._tokens = min(
                     float(self.limit.burst), self._tokens + (now - self._last_refill) * rate
@@ -199,13 +196,15 @@ class RateLimiter:
                 # wait too small to move the clock at all.
                 if self._tokens >= 1.0 - 1e-9:
                     self._tokens = max(0.0, self._tokens - 1.0)
-                    self.server_budget.spend()
                     return
                 await self._clock.sleep((1.0 - self._tokens) / rate)
 
     async def _acquire(self) -> None:
         if not self._take_token_now():
             await self._take_token()
+        # Counted as the token is taken, with no await between: the hold just checked
+        # and this request's share of the server's budget go together.
+        self.server_budget.spend()
         try:
             self._in_flight.acquire_nowait()
         except anyio.WouldBlock:
