@@ -14,6 +14,7 @@ an offline simulator of the API for demos and tests.
 """
 
 from . import errors
+from ._aiohttp import DefaultAioHttpClient
 from ._api_code import ApiCodeAuth
 from ._auth import AccessToken, RefreshingTokenProvider, StaticKey, TokenProvider
 from ._bulk import (
@@ -189,6 +190,7 @@ __all__ = [
     "DateRange",
     "Debt",
     "DebtDict",
+    "DefaultAioHttpClient",
     "EveDocument",
     "FeesAlreadyClaimed",
     "FeesAlreadyClaimedDict",
