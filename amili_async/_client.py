@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 import httpx
 
+from ._aiohttp import DefaultAioHttpClient
 from ._api_code import ApiCodeAuth
 from ._auth import TokenProvider
 from ._clock import Clock, SystemClock
@@ -79,16 +80,16 @@ def _own_http(
     limits: httpx.Limits,
     transport: httpx.AsyncBaseTransport | None,
     proxy: ProxyArg | None,
-) -> tuple[httpx.AsyncClient, ShardedPoolTransport | None]:
-    """The SDK's own httpx client, and its sharded pools when it uses them."""
+) -> tuple[httpx.AsyncClient, httpx.AsyncBaseTransport | None]:
+    """The SDK's own httpx client, and the one transport it sends through (``None`` with a
+    proxy: httpx picks the transport per URL then). By default, sharded pools."""
     if proxy is not None and transport is not None:
         raise ConfigurationError("proxy= cannot go with transport=: the transport sends alone")
-    pool: ShardedPoolTransport | None = None
     if transport is None and proxy is None and not environment_proxies():
         # httpx's own transport, spread over several small connection pools
         # (one large pool costs milliseconds of CPU per request under load).
         # With a proxy httpx's default stays, as it alone applies it.
-        transport = pool = ShardedPoolTransport(limits)
+        transport = ShardedPoolTransport(limits)
     http = httpx.AsyncClient(
         base_url=url,
         timeout=timeout,
@@ -97,7 +98,7 @@ def _own_http(
         proxy=_check_proxy(proxy) if proxy is not None else None,
         follow_redirects=False,
     )
-    return http, pool
+    return http, transport
 
 
 def _check_http_client(http_client: object, **others: object) -> httpx.AsyncClient:
@@ -220,13 +221,16 @@ class AmiliClient:
         self._call_headers: dict[str, str] = {}
         self._max_response_bytes: int | None = None
         headers = check_headers(default_headers, what="default_headers", config=True)
-        self._connection_pool: ShardedPoolTransport | None = None
+        direct: httpx.AsyncBaseTransport | None = None
         if http_client is not None:
             http = _check_http_client(http_client, transport=transport, limits=limits, proxy=proxy)
+            if isinstance(http, DefaultAioHttpClient):
+                direct = http.direct_transport
         else:
-            http, self._connection_pool = _own_http(
+            http, direct = _own_http(
                 url, self._timeout, limits or self._default_limits(), transport, proxy
             )
+        self._connection_pool = direct if isinstance(direct, ShardedPoolTransport) else None
         self._pipeline = Pipeline(
             http=http,
             auth=auth,
@@ -237,6 +241,7 @@ class AmiliClient:
             base_url=self._base_url,
             headers=headers,
             own_http=http_client is None,
+            transport=direct,
         )
         self._pipeline.login_retry = self._retry
         self._pipeline.login_deadline = self._deadline

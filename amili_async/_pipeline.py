@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import ExitStack
+from datetime import timedelta
+from functools import lru_cache
 from typing import IO, Any
 
 import anyio
@@ -39,6 +42,7 @@ from ._version import __version__
 from .errors import (
     AmiliError,
     APIStatusError,
+    ConfigurationError,
     ConnectError,
     OutcomeUnknownError,
     RequestTimeoutError,
@@ -272,6 +276,17 @@ def _decode_answer(spec: RequestSpec, answer: _Answer, token: _Secret | None) ->
     )
 
 
+def _lowered(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
+
+
+@lru_cache(maxsize=1024)
+def _url(url: str) -> httpx.URL:
+    """``url`` parsed, the same few paths (a case polled again, ``/case_registrations``)
+    parsed once: an ``httpx.URL`` is immutable, so one serves every request to it."""
+    return httpx.URL(url)
+
+
 async def _abandon(chunks: AsyncIterator[bytes]) -> None:
     """Stop reading a body part-way, ending every generator under httpx's stream now.
 
@@ -331,6 +346,14 @@ class Pipeline:
     its own use). ``headers`` go on every request, the token request included:
     set once on ``http`` when the SDK made it (``own_http``), else merged into
     each request so that a caller's client is never changed.
+
+    ``transport``, when given, is ``http``'s one transport, and requests are
+    handed to it directly: the pipeline already does everything
+    ``AsyncClient.send`` would add (headers, timeouts, no redirects), and what
+    it would add beyond that (cookies, event hooks, auth flows, its log line)
+    the SDK does not use. Pass it only when ``http`` has no proxy, mount,
+    hook, auth or cookie that would then be skipped. ``timeout`` is then the
+    default of a request sent with none (``http``'s own).
     """
 
     def __init__(
@@ -345,9 +368,14 @@ class Pipeline:
         base_url: str | None = None,
         headers: Mapping[str, str] | None = None,
         own_http: bool = True,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.http = http
         self.own_http = own_http
+        #: Where requests go straight to, skipping ``AsyncClient.send`` (see above).
+        self.direct_transport = transport
+        self._default_timeout = http.timeout
+        self._timeout_extension: tuple[httpx.Timeout, dict[str, float | None]] | None = None
         self._base = (base_url if base_url is not None else str(http.base_url)).rstrip("/")
         self.auth = auth
         self.limiter = limiter
@@ -369,9 +397,12 @@ class Pipeline:
             **(headers or {}),
         }
         # Set once on the SDK's own httpx client, not merged into every request.
-        self._headers: dict[str, str] = {} if own_http else every
+        self._headers: dict[str, str] = {} if own_http else _lowered(every)
         if own_http:
             http.headers.update(every)
+        if transport is not None:
+            # Sent past the client: its own headers (Accept-Encoding...) go on each request.
+            self._headers = {**http.headers, **_lowered(every)}
 
     async def request(
         self,
@@ -389,6 +420,8 @@ class Pipeline:
         sent and not answered, :class:`~amili_async.OutcomeUnknownError` (it
         is never sent again).
         """
+        if self.http.is_closed:
+            raise ConfigurationError("the client is closed: make a new AmiliClient")
         with CallDeadline(deadline, self.clock) as limit:
             try:
                 return await self._run(spec, retry, timeout)
@@ -607,8 +640,7 @@ class Pipeline:
         with ExitStack() as files:
             request = self._build_request(spec, token, timeout, files)
             try:
-                # Never redirected: a redirect would carry the key to wherever it points.
-                response = await self.http.send(request, stream=True, follow_redirects=False)
+                response = await self._send_request(request, spec.keep_response)
                 try:
                     content = await self._read_body(response, limit)
                 finally:
@@ -649,9 +681,12 @@ class Pipeline:
         files_stack: ExitStack,
     ) -> httpx.Request:
         """The httpx request for one attempt; the files it opens close with ``files_stack``."""
-        headers = {**self._headers, **spec.headers} if spec.headers else dict(self._headers)
+        # Names in lower case, so that a request's header replaces the client's of any case.
+        headers = dict(self._headers)
+        if spec.headers:
+            headers.update((name.lower(), value) for name, value in spec.headers.items())
         if token is not None:
-            headers["X-API-Key"] = token.value
+            headers["x-api-key"] = token.value
         content: bytes | None = None
         files: dict[str, tuple[str, IO[bytes], str]] | None = None
         if spec.files is not None:
@@ -664,16 +699,52 @@ class Pipeline:
         elif spec.json is not None:
             content = dumps(spec.json)
             headers["Content-Type"] = "application/json"
-        return self.http.build_request(
+        if self.direct_transport is None:
+            return self.http.build_request(
+                spec.method,
+                self._base + spec.path,
+                params=spec.params,
+                content=content,
+                data=spec.form,
+                files=files,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        return httpx.Request(
             spec.method,
-            self._base + spec.path,
+            _url(self._base + spec.path),
             params=spec.params,
             content=content,
             data=spec.form,
             files=files,
             headers=headers,
-            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            extensions={"timeout": self._timeout_dict(timeout)},
         )
+
+    def _timeout_dict(self, timeout: httpx.Timeout | None) -> dict[str, float | None]:
+        """``timeout`` (else the client's) as httpx's transports read it; the last one kept."""
+        timeout = timeout if timeout is not None else self._default_timeout
+        cached = self._timeout_extension
+        if cached is None or cached[0] is not timeout:
+            cached = self._timeout_extension = (timeout, timeout.as_dict())
+        return cached[1]
+
+    async def _send_request(self, request: httpx.Request, timed: bool) -> httpx.Response:
+        """Send one request, never following a redirect (it would carry the key along).
+
+        Straight to the transport when there is one (the answer then gets its
+        ``request``, and, when ``timed``, its ``elapsed`` set here, as the client
+        would); else through ``AsyncClient.send``.
+        """
+        transport = self.direct_transport
+        if transport is None:
+            return await self.http.send(request, stream=True, follow_redirects=False)
+        started = time.perf_counter() if timed else 0.0
+        response = await transport.handle_async_request(request)
+        response.request = request
+        if timed:
+            response.elapsed = timedelta(seconds=time.perf_counter() - started)
+        return response
 
     @staticmethod
     async def _read_body(response: httpx.Response, limit: int) -> bytes | None:

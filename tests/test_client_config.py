@@ -287,8 +287,9 @@ async def test_closing_a_view_never_closes_its_clients_pool() -> None:
         assert (await client.cases.get(CASE_ID)).id == CASE_ID
         assert (await view.cases.get(CASE_ID)).id == CASE_ID, "a view lives as its client does"
     assert len(seen) == 3
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ConfigurationError, match="client is closed"):
         await client.cases.get(CASE_ID)
+    assert len(seen) == 3, "nothing is sent by a closed client"
 
 
 async def test_views_share_the_sdks_own_pools() -> None:

@@ -24,7 +24,7 @@ import anyio
 import httpx
 import pytest
 
-from amili_async import AmiliClient
+from amili_async import AmiliClient, ConfigurationError
 from amili_async.sandbox import (
     CaseDocument,
     ClosedDocument,
@@ -231,7 +231,7 @@ def test_fastapi_service_closes_its_client_on_shutdown(service: ModuleType) -> N
         return client
 
     client = anyio.run(start_and_stop)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ConfigurationError, match="client is closed"):
         anyio.run(client.cases.get, "000000000000000000000000")
 
 
