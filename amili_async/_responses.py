@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import attrs
+import msgspec
 from cattrs.errors import BaseValidationError
 
 from ._serde import converter
@@ -40,6 +41,14 @@ BODY_START_LENGTH = 200
 
 #: Methods whose success means something changed on the server.
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+#: The fast JSON reader: every fractional number an exact ``Decimal``, as
+#: ``json.loads(parse_float=Decimal)`` gives it, at about half the cost.
+_FAST_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+#: What the fast reader raises for a body it does not take: the standard reader
+#: then reads it (a BOM, ``NaN``, a lone surrogate) or says exactly what is wrong.
+_FAST_DECODER_REFUSALS = (msgspec.DecodeError, ValueError, RecursionError)
 
 #: Statuses whose body is empty by definition.
 _NO_CONTENT = frozenset({204, 304})
@@ -87,6 +96,10 @@ def decode_json(
     """
     if status_code in _NO_CONTENT:
         return None
+    try:
+        return _FAST_DECODER.decode(content)
+    except _FAST_DECODER_REFUSALS:
+        pass
     reason: str
     try:
         text = content.decode("utf-8-sig")  # RFC 8259: UTF-8; a stray BOM is tolerated

@@ -7,6 +7,7 @@ any status, headers and body give the model or an AmiliError.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import anyio
@@ -131,6 +132,53 @@ def test_decode_json_gives_json_or_a_response_validation_error(content: bytes) -
     except ResponseValidationError as error:
         shown = error.body_start
     assert len(shown) <= 200
+
+
+def _standard_json(content: bytes) -> Any:
+    return json.loads(content.decode("utf-8-sig"), parse_float=Decimal, parse_constant=Decimal)
+
+
+#: JSON text as servers write it: any value, with fractions and exponents, spaced or not.
+json_text = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+).flatmap(
+    lambda value: st.sampled_from([None, 1]).map(
+        lambda indent: json.dumps(value, indent=indent, default=str, ensure_ascii=False)
+    )
+)
+
+
+@PROPERTY
+@given(content=json_text.map(str.encode) | st.binary(max_size=100))
+def test_the_fast_json_reader_reads_exactly_what_the_standard_one_reads(content: bytes) -> None:
+    try:
+        expected: Any = _standard_json(content)
+    except (ValueError, RecursionError):
+        expected = ResponseValidationError
+    try:
+        got: Any = decode_json(content, status_code=200, method="GET", path="/cases")
+    except ResponseValidationError:
+        got = ResponseValidationError
+    # repr: the same types, and each Decimal with the same digits and exponent, nested too.
+    assert repr(got) == repr(expected)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xef\xbb\xbf{}", b'{"a": NaN}', b"-Infinity", b'"\\ud800"', b'{"a": 1.50}', b"[1e400]"],
+)
+def test_what_the_fast_reader_refuses_the_standard_one_still_reads(content: bytes) -> None:
+    got = decode_json(content, status_code=200, method="GET", path="/cases")
+    assert repr(got) == repr(_standard_json(content))
 
 
 @PROPERTY
