@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from amili_async import AmiliClient
+from amili_async import AmiliClient, DefaultAioHttpClient
 from benchmarks._common import registrations
 
 __all__ = [
@@ -171,12 +171,21 @@ async def raw_aiohttp(
 
 
 async def sdk(
-    base_url: str, api_key: str, items: int, prefix: str, concurrency: int, span: Span
+    base_url: str,
+    api_key: str,
+    items: int,
+    prefix: str,
+    concurrency: int,
+    span: Span,
+    *,
+    aiohttp: bool = False,
 ) -> int:
-    """The SDK: ``create_many`` with its default backend; raises if any item failed."""
+    """The SDK: ``create_many`` with its default backend, or with ``aiohttp``
+    (``http_client=DefaultAioHttpClient()``); raises if any item failed."""
     created = 0
     errors: list[str] = []
-    async with AmiliClient(api_key=api_key, base_url=base_url) as client:
+    http_client = DefaultAioHttpClient() if aiohttp else None
+    async with AmiliClient(api_key=api_key, base_url=base_url, http_client=http_client) as client:
         span.start()
         async with client.case_registrations.create_many(
             registrations(items, prefix=prefix), concurrency=concurrency
