@@ -10,9 +10,29 @@ What a failure means is told apart here, not taken from httpx-aiohttp's own
 table: that table reads every broken connection as ``httpx.ConnectTimeout``,
 "never sent", which would make the SDK send a write again after the server
 had read it (a duplicate case). Only a failure before the request went out
-(no connection made, connect timeout, a proxy or TLS refusal) is a connect
-error; everything after is "sent, no usable answer", which the SDK looks up
-before sending a write again.
+(no connection made, connect timeout, a proxy or TLS refusal, a URL aiohttp
+cannot send to) is a connect error; everything after is "sent, no usable
+answer", which the SDK looks up before sending a write again:
+
+==========================================================  ==========================
+aiohttp's error                                             httpx's, as the SDK reads it
+==========================================================  ==========================
+``ClientProxyConnectionError``, ``ClientHttpProxyError``    ``ProxyError``
+``ConnectionTimeoutError`` (pool wait or connect)           ``ConnectTimeout``
+``ClientConnectorError`` and its DNS / SSL / certificate    ``ConnectError``
+kinds, ``ServerFingerprintMismatch``
+``InvalidURL``, ``NonHttpUrlClientError``                   ``UnsupportedProtocol``
+any other timeout (``SocketTimeoutError``, ...)             ``ReadTimeout``
+``ServerDisconnectedError``, ``ClientResponseError``,       ``RemoteProtocolError``
+an unparsable answer (``HttpProcessingError``)
+anything else (``ClientPayloadError``, ``ClientOSError``,   ``ReadError``
+a reset, ``UploadAbortedError``, a bare ``OSError``)
+==========================================================  ==========================
+
+Two more things differ from httpx-aiohttp as it comes: aiohttp's own hidden
+re-send of an "idempotent" request (``PUT``, ``DELETE``...) on a dropped
+kept-alive connection is off (the SDK alone decides what is sent again), and
+the aiohttp session keeps no cookies of its own.
 """
 
 from __future__ import annotations
@@ -35,9 +55,11 @@ _INSTALL_HINT = "the aiohttp backend needs its extra: pip install 'amili-async[a
 
 try:
     import aiohttp
+    from aiohttp.http_exceptions import HttpProcessingError
     from httpx_aiohttp import AiohttpTransport
 except ImportError:  # pragma: no cover - exercised by a test that hides the modules
     aiohttp = None  # type: ignore[assignment]
+    HttpProcessingError = None  # type: ignore[assignment,misc]
     AiohttpTransport = None  # type: ignore[assignment,misc]
 
 
@@ -46,26 +68,43 @@ def aiohttp_available() -> bool:
     return AiohttpTransport is not None
 
 
-def _translated(error: BaseException) -> httpx.TransportError:
-    """The httpx error that says what really happened, for an aiohttp failure.
-
-    Connect phase (nothing was sent): ``ConnectError`` / ``ConnectTimeout`` /
-    ``ProxyError``. After the request went out: ``ReadTimeout``,
-    ``RemoteProtocolError`` (the server closed without answering, or answered
-    what is not HTTP), ``ReadError`` (a reset, a broken body).
-    """
+def _not_sent(error: BaseException) -> httpx.TransportError | None:
+    """The httpx error for an aiohttp failure from before the request went out, else ``None``."""
     message = str(error) or type(error).__name__
     if isinstance(error, aiohttp.ClientProxyConnectionError | aiohttp.ClientHttpProxyError):
         return httpx.ProxyError(message)
     if isinstance(error, aiohttp.ConnectionTimeoutError):
         return httpx.ConnectTimeout(message)
     if isinstance(error, aiohttp.ClientConnectorError):
+        refused = httpx.ConnectError(message)
+        # The operating system's own error, for the SDK to quote ("Connection refused").
+        refused.__cause__ = error.os_error
+        return refused
+    if isinstance(error, aiohttp.ServerFingerprintMismatch):
         return httpx.ConnectError(message)
-    if isinstance(error, aiohttp.InvalidURL):
+    if isinstance(error, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
         return httpx.UnsupportedProtocol(message)
+    return None
+
+
+def _translated(error: BaseException, *, sent: bool = False) -> httpx.TransportError:
+    """The httpx error that says what really happened, for an aiohttp (or OS) failure.
+
+    Connect phase (nothing was sent): ``ProxyError`` / ``ConnectTimeout`` /
+    ``ConnectError`` / ``UnsupportedProtocol``. After the request went out
+    (always, with ``sent=True``: a failure while the answer's body is read):
+    ``ReadTimeout``, ``RemoteProtocolError`` (the server closed without
+    answering, or answered what is not HTTP), ``ReadError`` (a reset, a
+    broken body, a failed write).
+    """
+    if not sent and (early := _not_sent(error)) is not None:
+        return early
+    message = str(error) or type(error).__name__
     if isinstance(error, TimeoutError):  # SocketTimeoutError, ServerTimeoutError, asyncio's
         return httpx.ReadTimeout(message)
-    if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientResponseError):
+    if isinstance(
+        error, aiohttp.ServerDisconnectedError | aiohttp.ClientResponseError | HttpProcessingError
+    ):
         return httpx.RemoteProtocolError(message)
     return httpx.ReadError(message)
 
@@ -75,6 +114,11 @@ def _cause(error: BaseException) -> BaseException:
     if isinstance(error, httpx.HTTPError) and error.__cause__ is not None:
         return error.__cause__
     return error
+
+
+def _failures() -> tuple[type[BaseException], ...]:
+    """What a failed exchange may raise below httpx-aiohttp (never a cancellation)."""
+    return (httpx.HTTPError, aiohttp.ClientError, HttpProcessingError, OSError)
 
 
 class _PhaseMappedStream(httpx.AsyncByteStream):
@@ -88,19 +132,17 @@ class _PhaseMappedStream(httpx.AsyncByteStream):
         try:
             async for chunk in self._inner:
                 yield chunk
-        except (httpx.HTTPError, aiohttp.ClientError, TimeoutError, OSError) as error:
-            failure = _translated(_cause(error))
-            if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout):
-                failure = httpx.ReadError(str(failure))
+        except _failures() as error:
+            failure = _translated(_cause(error), sent=True)
         if failure is not None:
-            raise failure
+            raise failure  # outside the except block: no aiohttp error chained to it
 
     async def aclose(self) -> None:
         failure: httpx.TransportError | None = None
         try:
             await self._inner.aclose()
-        except (httpx.HTTPError, aiohttp.ClientError, TimeoutError, OSError) as error:
-            failure = httpx.ReadError(str(_cause(error)) or type(error).__name__)
+        except _failures() as error:
+            failure = _translated(_cause(error), sent=True)
         if failure is not None:
             raise failure
 
@@ -110,20 +152,39 @@ if AiohttpTransport is not None:
     class _Transport(AiohttpTransport):
         """httpx-aiohttp's transport, with every failure told by the phase it happened in."""
 
+        def get_client(self) -> aiohttp.ClientSession:
+            """The aiohttp session, made on first use (inside the running event loop)."""
+            connector = aiohttp.TCPConnector(
+                # httpx's max_connections=None is "no limit": aiohttp's 0, not its default 100.
+                limit=self.limits.max_connections or 0,
+                keepalive_timeout=self.limits.keepalive_expiry,
+                ssl=self.ssl_context,
+            )
+            # No cookie jar of aiohttp's own: cookies are httpx's business (and the SDK's
+            # direct route keeps none), so a Set-Cookie never rides along unasked.
+            session = aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+            )
+            # aiohttp re-sends PUT and DELETE once, unseen, when a kept-alive connection
+            # turns out dropped: a write the server may have read. The SDK decides alone.
+            session._retry_connection = False
+            return session
+
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            """Send ``request`` through aiohttp; a failure is an httpx error of its phase."""
             if sniffio.current_async_library() != "asyncio":
                 raise ConfigurationError(
                     "DefaultAioHttpClient runs on asyncio only (aiohttp is an asyncio "
-                    "library); on trio use the default backend"
+                    "library); on trio use the default backend (leave http_client= out)"
                 )
             failure: httpx.TransportError | None = None
             try:
                 response: httpx.Response = await super().handle_async_request(request)
-            except (httpx.HTTPError, aiohttp.ClientError, TimeoutError, OSError) as error:
+            except _failures() as error:
                 failure = _translated(_cause(error))
             if failure is not None:
                 failure.request = request
-                raise failure
+                raise failure  # outside the except block: no aiohttp error chained to it
             assert isinstance(response.stream, httpx.AsyncByteStream)
             response.stream = _PhaseMappedStream(response.stream)
             return response
@@ -132,18 +193,39 @@ if AiohttpTransport is not None:
 class DefaultAioHttpClient(httpx.AsyncClient):
     """An ``httpx.AsyncClient`` that sends through aiohttp, for ``AmiliClient(http_client=...)``.
 
-    Needs ``pip install 'amili-async[aiohttp]'`` (else
-    :class:`~amili_async.ConfigurationError`). Takes httpx's ``limits``,
-    ``timeout``, ``verify``, ``cert``, ``proxy`` and ``trust_env``; runs on
-    asyncio only. Connection failures are mapped by when they happened (see
-    the module), so a write whose answer was lost is looked up, never re-sent.
-    The SDK sends through its transport directly, as it does its own
-    (no cookies, no event hooks, no ``response.elapsed``).
+    ``AmiliClient(http_client=DefaultAioHttpClient())``: less client CPU per
+    request than httpx's own stack. Needs ``pip install 'amili-async[aiohttp]'``
+    (else :class:`~amili_async.ConfigurationError`) and runs on asyncio only
+    (on trio the first request raises ``ConfigurationError``). Takes
+    ``httpx.AsyncClient``'s arguments (``limits``, ``timeout``, ``verify``,
+    ``cert``, ``proxy``, ``trust_env``...) except ``transport=`` (it brings its
+    own) and HTTP/2 (aiohttp speaks HTTP/1.1).
+
+    Connection failures are read by when they happened (see the module), so a
+    write whose answer was lost is looked up, never sent again blindly.
+
+    It is meant to be passed inline: the :class:`~amili_async.AmiliClient`
+    it is given to closes it when that client closes (a ``with_options``
+    view does not; closing twice is harmless). To share connections between
+    several AmiliClients, give them a plain ``httpx.AsyncClient`` instead.
+
+    When nothing is configured that httpx applies per request (a proxy, from
+    ``proxy=`` or the environment; ``mounts``, ``event_hooks``, ``auth``,
+    ``cookies``), the SDK hands each request straight to its transport
+    (:attr:`direct_transport`), skipping httpx's client machinery: then
+    ``response.elapsed`` is not set and cookies the server sets are not kept.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         if AiohttpTransport is None:
             raise ConfigurationError(_INSTALL_HINT)
+        if kwargs.get("transport") is not None:
+            raise ConfigurationError(
+                "DefaultAioHttpClient brings its own transport; for another one use "
+                "httpx.AsyncClient(transport=...)"
+            )
+        if kwargs.get("http2") or kwargs.get("http1") is False:
+            raise ConfigurationError("DefaultAioHttpClient speaks HTTP/1.1 only (as aiohttp does)")
         self._amili_transport: httpx.AsyncBaseTransport | None = None
         self._amili_proxied = False
         super().__init__(**kwargs)
@@ -159,9 +241,7 @@ class DefaultAioHttpClient(httpx.AsyncClient):
         transport: httpx.AsyncBaseTransport | None = None,
         **_: Any,
     ) -> httpx.AsyncBaseTransport:
-        made = transport or _Transport(
-            verify=verify, cert=cert, trust_env=trust_env, http1=http1, limits=limits
-        )
+        made = _Transport(verify=verify, cert=cert, trust_env=trust_env, limits=limits)
         self._amili_transport = made
         return made
 
@@ -177,12 +257,23 @@ class DefaultAioHttpClient(httpx.AsyncClient):
         **_: Any,
     ) -> httpx.AsyncBaseTransport:
         self._amili_proxied = True
-        return _Transport(
-            verify=verify, cert=cert, trust_env=trust_env, http1=http1, limits=limits, proxy=proxy
-        )
+        return _Transport(verify=verify, cert=cert, trust_env=trust_env, limits=limits, proxy=proxy)
 
     @property
     def direct_transport(self) -> httpx.AsyncBaseTransport | None:
-        """The transport the SDK may hand requests to directly: ``None`` when a proxy is in use
-        (httpx picks the transport per URL then)."""
-        return None if self._amili_proxied else self._amili_transport
+        """The transport the SDK may hand requests to directly, or ``None``: then it sends
+        through this client (``send``), which applies what is configured on it.
+
+        ``None`` once closed, and whenever httpx would do something per request
+        that the transport alone would not: a proxy (``proxy=`` or the
+        environment's), ``mounts``, ``event_hooks``, ``auth`` or ``cookies``
+        (checked as they are now: hooks or cookies added later count too).
+        """
+        if self.is_closed or self._amili_proxied or self._amili_transport is None:
+            return None
+        if any(mounted is not None for mounted in self._mounts.values()):
+            return None
+        hooks = self.event_hooks
+        if hooks["request"] or hooks["response"] or self.auth is not None or self.cookies:
+            return None
+        return self._amili_transport

@@ -174,6 +174,9 @@ class AmiliClient:
     from ``base_url`` (not the client's), sets ``Accept``, ``User-Agent``,
     the key and its ``timeout`` on each request, never follows redirects,
     and never closes it: :meth:`aclose` leaves it open for you to close.
+    The exception is a :class:`~amili_async.DefaultAioHttpClient` (the aiohttp
+    backend, meant to be passed inline: ``http_client=DefaultAioHttpClient()``),
+    which this client owns and closes when it closes.
     """
 
     case_registrations: CaseRegistrations
@@ -429,10 +432,15 @@ class AmiliClient:
         """Close the SDK's connections. The client cannot be used afterwards.
 
         A ``with_options`` view closes nothing (its client owns the
-        connections), and an ``http_client=`` of yours is left open.
+        connections). An ``http_client=`` of yours is left open, except a
+        :class:`~amili_async.DefaultAioHttpClient`, which is closed with this
+        client. Closing again does nothing.
         """
-        if not self._is_view and self._pipeline.own_http:
-            await self._pipeline.http.aclose()
+        http = self._pipeline.http
+        if not self._is_view and (
+            self._pipeline.own_http or isinstance(http, DefaultAioHttpClient)
+        ):
+            await http.aclose()
 
     async def __aenter__(self) -> AmiliClient:
         return self
