@@ -266,8 +266,9 @@ class DefaultAioHttpClient(httpx.AsyncClient):
 
         ``None`` once closed, and whenever httpx would do something per request
         that the transport alone would not: a proxy (``proxy=`` or the
-        environment's), ``mounts``, ``event_hooks``, ``auth`` or ``cookies``
-        (checked as they are now: hooks or cookies added later count too).
+        environment's), ``mounts``, ``event_hooks``, ``auth`` or ``cookies``.
+        The :class:`~amili_async.AmiliClient` reads it once, when it is made:
+        configure this client before passing it.
         """
         if self.is_closed or self._amili_proxied or self._amili_transport is None:
             return None
