@@ -47,12 +47,12 @@ def pools_for(limits: httpx.Limits) -> tuple[httpx.Limits, ...]:
 
 
 @pytest.mark.usefixtures("no_proxy")
-def test_the_limits_are_divided_between_pools_of_at_most_ten() -> None:
-    assert len(pools_for(httpx.Limits(max_connections=100, max_keepalive_connections=50))) == 10
-    assert len(pools_for(httpx.Limits(max_connections=7))) == 1
+def test_the_limits_are_divided_between_pools_of_at_most_five() -> None:
+    assert len(pools_for(httpx.Limits(max_connections=100, max_keepalive_connections=50))) == 20
+    assert len(pools_for(httpx.Limits(max_connections=4))) == 1
     assert len(pools_for(httpx.Limits(max_connections=None))) == 1
-    pools = pools_for(httpx.Limits(max_connections=25, max_keepalive_connections=None))
-    assert [pool.max_connections for pool in pools] == [9, 8, 8]
+    pools = pools_for(httpx.Limits(max_connections=12, max_keepalive_connections=None))
+    assert [pool.max_connections for pool in pools] == [4, 4, 4]
     assert [pool.max_keepalive_connections for pool in pools] == [None, None, None]
 
 
@@ -66,7 +66,7 @@ async def test_many_concurrent_reads_share_real_connections_and_free_them(
     )
     pool = client.connection_pool
     assert pool is not None
-    assert pool.pool_count == 2
+    assert pool.pool_count == 4
     async with client:
         registration = await client.case_registrations.create(
             example("01-case-registration.request.json")
