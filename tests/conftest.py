@@ -1,18 +1,30 @@
-"""Shared fixtures: both async backends, a manual clock, a client on respx.
+"""Shared fixtures: both async backends, a manual clock, a client on respx; the
+``network`` marker and the HTTP backend it runs on.
 
 ``anyio_backend`` here serves every test below ``tests/``; a test module that
 means something else by it (``bulk/test_chaos.py``: asyncio only) overrides it.
+
+A test whose traffic crosses a real socket (a served sandbox, the Eve server, a
+loopback server of its own) is marked ``network`` and sends through
+``support.loopback_client`` / ``support.loopback_http``, so that it runs on the
+backend ``AMILI_TEST_BACKEND`` names (see ``support.py``). On aiohttp
+(asyncio only) its trio run is skipped, and so is a test marked
+``network(httpx_only="why")``. A test that connects to or binds an IP socket
+without the marker fails at teardown.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import respx
 from hypothesis import settings
-from support import BASE_URL
+from support import BACKEND, BASE_URL, ON_AIOHTTP
 
 from amili_async import AmiliClient, ManualClock, RetryPolicy
 
@@ -21,6 +33,68 @@ from amili_async import AmiliClient, ManualClock, RetryPolicy
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+# --- the network marker -------------------------------------------------------------------------
+
+
+def pytest_report_header() -> str:
+    return f"AMILI_TEST_BACKEND: {BACKEND} (the HTTP backend of the network-marked tests)"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """On aiohttp, skip the network tests it cannot carry (trio runs, ``httpx_only``)."""
+    marker = item.get_closest_marker("network")
+    if not ON_AIOHTTP or marker is None:
+        return
+    if marker.kwargs.get("httpx_only"):
+        pytest.skip(f"httpx only: {marker.kwargs['httpx_only']}")
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("anyio_backend") == "trio":
+        pytest.skip("aiohttp runs on asyncio only: the trio run is the httpx pass's")
+
+
+_running: dict[str, Any] = {"item": None, "unmarked": []}
+
+
+def _watch_sockets(event: str, args: tuple[Any, ...]) -> None:
+    """Note an IP socket connected or bound by a test that lacks the ``network`` marker."""
+    if event not in ("socket.connect", "socket.bind") or _running["item"] is None:
+        return
+    sock, address = args
+    if getattr(sock, "family", None) in (socket.AF_INET, socket.AF_INET6):
+        _running["unmarked"].append(f"{event.split('.')[1]} {address!r}")
+
+
+sys.addaudithook(_watch_sockets)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    if item.get_closest_marker("network") is None:
+        _running["item"] = item
+    try:
+        return (yield)
+    finally:
+        _running["item"] = None
+        _running["unmarked"] = []
+
+
+@pytest.fixture(autouse=True)
+def _network_tests_are_marked() -> Iterator[None]:
+    """Fail a test that crossed a real socket without saying so (``@pytest.mark.network``)."""
+    yield
+    if _running["unmarked"]:
+        seen = ", ".join(sorted(set(_running["unmarked"])))
+        pytest.fail(
+            f"this test uses real sockets ({seen}) but is not marked network: mark it "
+            "@pytest.mark.network and open its clients with support.loopback_client / "
+            "loopback_http, so that it also runs on the aiohttp backend",
+            pytrace=False,
+        )
+
+
+# --- fixtures ------------------------------------------------------------------------------------
 
 
 @pytest.fixture(params=["asyncio", "trio"])

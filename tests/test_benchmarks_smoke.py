@@ -45,6 +45,7 @@ def test_overhead_and_refresh_run_and_report(tmp_path: Path) -> None:
         assert "openai-python" in table
 
 
+@pytest.mark.network(httpx_only="the benchmark measures its own peers, raw aiohttp among them")
 def test_bulk_reports_client_cpu_for_the_sdk_and_its_peers(tmp_path: Path) -> None:
     for module in ("aiohttp", "psutil", "requests"):
         pytest.importorskip(module)

@@ -10,7 +10,7 @@ import anyio.lowlevel
 import httpx
 import pytest
 import respx
-from support import example, example_bytes
+from support import example, example_bytes, loopback_client
 
 from amili_async import (
     AmiliClient,
@@ -134,6 +134,7 @@ def test_the_default_limit_is_fifty_mebibytes() -> None:
     assert DEFAULT_MAX_RESPONSE_BYTES == 50 * 1024 * 1024
 
 
+@pytest.mark.network
 async def test_a_real_endless_answer_is_cut_and_the_client_goes_on() -> None:
     """Over a real connection: the read stops at the limit and the connection is dropped."""
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
@@ -155,9 +156,7 @@ async def test_a_real_endless_answer_is_cut_and_the_client_goes_on() -> None:
 
     async with listener, anyio.create_task_group() as group:
         group.start_soon(listener.serve, handle)
-        client = AmiliClient(
-            api_key=KEY, base_url=f"http://127.0.0.1:{port}", max_response_bytes=LIMIT
-        )
+        client = loopback_client(f"http://127.0.0.1:{port}", KEY, max_response_bytes=LIMIT)
         for _ in range(2):
             with pytest.raises(ResponseTooLargeError):
                 await client.cases.get(CASE_ID)

@@ -13,7 +13,7 @@ import respx
 from anyio.abc import SocketStream
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from support import example_bytes
+from support import example_bytes, loopback_client
 
 from amili_async import (
     AmiliClient,
@@ -205,6 +205,7 @@ async def _serve_once(stream: SocketStream, lines: list[bytes]) -> None:
         )
 
 
+@pytest.mark.network
 async def test_requests_go_through_the_proxy_given() -> None:
     lines: list[bytes] = []
     async with await anyio.create_tcp_listener(local_host="127.0.0.1") as listener:
@@ -212,7 +213,7 @@ async def test_requests_go_through_the_proxy_given() -> None:
         async with anyio.create_task_group() as group:
             group.start_soon(listener.serve, lambda stream: _serve_once(stream, lines))
             proxy = f"http://127.0.0.1:{port}"
-            async with AmiliClient("k", base_url="http://localhost:9", proxy=proxy) as client:
+            async with loopback_client("http://localhost:9", "k", proxy=proxy) as client:
                 assert client.connection_pool is None
                 case = await client.cases.get(CASE_ID)
             group.cancel_scope.cancel()

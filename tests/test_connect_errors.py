@@ -9,11 +9,13 @@ import traceback
 import anyio
 import httpx
 import pytest
+from support import loopback_client
 
 from amili_async import AmiliClient, ConnectError, ManualClock, RetryPolicy, TransportError
 from amili_async._failures import failure_reason
 
 pytestmark = pytest.mark.anyio
+
 
 CASE_ID = "68b7f49c7b02934caddab092"
 KEY = "sk_test_SECRET_KEY_123"
@@ -38,9 +40,10 @@ def rendered(error: BaseException) -> str:
     return "".join(traceback.format_exception(error)) + repr(error)
 
 
+@pytest.mark.network
 async def test_a_refused_port_says_connection_refused() -> None:
     port = free_port()
-    client = AmiliClient(KEY, base_url=f"http://127.0.0.1:{port}", retry=RetryPolicy.none())
+    client = loopback_client(f"http://127.0.0.1:{port}", KEY, retry=RetryPolicy.none())
     async with client:
         with pytest.raises(ConnectError) as caught:
             await client.cases.get(CASE_ID)
@@ -51,8 +54,9 @@ async def test_a_refused_port_says_connection_refused() -> None:
     assert KEY not in rendered(caught.value)
 
 
+@pytest.mark.network
 async def test_a_host_that_does_not_exist_says_so() -> None:
-    client = AmiliClient(KEY, base_url="https://nonexistent.invalid", retry=RetryPolicy.none())
+    client = loopback_client("https://nonexistent.invalid", KEY, retry=RetryPolicy.none())
     async with client:
         with anyio.fail_after(30), pytest.raises(ConnectError) as caught:
             await client.cases.get(CASE_ID)

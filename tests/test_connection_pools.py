@@ -56,6 +56,9 @@ def test_the_limits_are_divided_between_pools_of_at_most_five() -> None:
     assert [pool.max_keepalive_connections for pool in pools] == [None, None, None]
 
 
+@pytest.mark.network(
+    httpx_only="httpx's sharded pools (client.connection_pool): the aiohttp backend has none"
+)
 @pytest.mark.usefixtures("no_proxy")
 async def test_many_concurrent_reads_share_real_connections_and_free_them(
     served: tuple[Sandbox, str],
@@ -84,6 +87,9 @@ async def test_many_concurrent_reads_share_real_connections_and_free_them(
         assert pool.in_flight == 0
 
 
+@pytest.mark.network(
+    httpx_only="httpx's sharded pools (client.connection_pool): the aiohttp backend has none"
+)
 @pytest.mark.usefixtures("no_proxy")
 async def test_a_failed_connection_frees_its_place_in_the_pool() -> None:
     client = AmiliClient(api_key="k", base_url="http://127.0.0.1:9")

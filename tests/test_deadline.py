@@ -14,7 +14,7 @@ import anyio.abc
 import httpx
 import pytest
 import respx
-from support import example, example_bytes
+from support import example, example_bytes, loopback_client
 
 from amili_async import (
     AccessToken,
@@ -203,10 +203,11 @@ async def drip_server(received: list[bytes]) -> AsyncIterator[str]:
             group.cancel_scope.cancel()
 
 
+@pytest.mark.network
 async def test_a_dripping_server_is_cut_at_the_deadline_in_real_time() -> None:
     received: list[bytes] = []
     async with drip_server(received) as base_url:
-        client = AmiliClient(api_key=KEY, base_url=base_url, timeout=30, deadline=1)
+        client = loopback_client(base_url, KEY, timeout=30, deadline=1)
         started = time.monotonic()
         with pytest.raises(RequestTimeoutError, match="1 s deadline"):
             await client.cases.get(CASE_ID)
@@ -216,10 +217,11 @@ async def test_a_dripping_server_is_cut_at_the_deadline_in_real_time() -> None:
     assert len(received) == 1
 
 
+@pytest.mark.network
 async def test_a_write_cut_by_the_deadline_while_answered_is_outcome_unknown() -> None:
     received: list[bytes] = []
     async with drip_server(received) as base_url:
-        client = AmiliClient(api_key=KEY, base_url=base_url, deadline=0.5)
+        client = loopback_client(base_url, KEY, deadline=0.5)
         started = time.monotonic()
         with pytest.raises(OutcomeUnknownError, match=r"0\.5 s deadline passed") as caught:
             await client.case_registrations.create(example("01-case-registration.request.json"))

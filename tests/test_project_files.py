@@ -37,3 +37,11 @@ def test_every_public_name_has_a_docstring() -> None:
 
 def test_changelog_has_an_unreleased_section() -> None:
     assert "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text()
+
+
+def test_ci_runs_the_network_tests_again_on_aiohttp_as_the_readme_says() -> None:
+    command = "AMILI_TEST_BACKEND=aiohttp pytest -q -m network"
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert command in ci_lines
+    readme_blocks = _bash_blocks((ROOT / "README.md").read_text())
+    assert any(command in block.splitlines() for block in readme_blocks)

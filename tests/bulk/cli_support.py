@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support import cli_on_backend
 
 from amili_async import ManualClock
 from amili_async.sandbox import Sandbox, SandboxServer
@@ -30,6 +31,7 @@ def serve_three_cases(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sandbox
     with SandboxServer(sandbox, port=0) as server:
         monkeypatch.setenv("AMILI_API_KEY", sandbox.api_key)
         monkeypatch.setenv("AMILI_BASE_URL", server.base_url)
+        cli_on_backend(monkeypatch)
         for name in ("AMILI_API_CODE", "AMILI_PRIVATE_KEY"):
             monkeypatch.delenv(name, raising=False)
         cases = [_register(sandbox, server.base_url, f"INV-{n}") for n in range(3)]

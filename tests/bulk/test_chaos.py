@@ -8,6 +8,11 @@ every run must have given exactly one outcome per input item.
 
 Simulated time only: the client and the sandbox share a ManualClock, so
 back-offs, Retry-After pauses and injected latency cost no real time.
+
+The scenario runs twice: in process (the sandbox's transport, 2,000 items), and
+through the sandbox served on a loopback port (fewer items, real sockets), so
+that the HTTP backend under test (``AMILI_TEST_BACKEND``: httpx or aiohttp)
+carries the traffic and every fault, a dropped connection included.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ import json
 import os
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 from bulk_support import cases_per_invoice, registration
+from support import loopback_client
 
 from amili_async import (
     AccessToken,
@@ -33,9 +40,12 @@ from amili_async import (
     RegistrationOutcome,
     RetryPolicy,
 )
-from amili_async.sandbox import Sandbox
+from amili_async.sandbox import Sandbox, SandboxServer
 
 ITEMS = 2000
+#: Through a served sandbox every request really crosses loopback (~1 ms each, more under
+#: PYTHONDEVMODE): fewer items, still hundreds of faults of every kind.
+SERVED_ITEMS = 400
 CONCURRENCY = 50
 
 
@@ -90,10 +100,24 @@ async def run(
 async def test_chaos_registrations_never_duplicate_or_lose_a_case(
     tmp_path: Path, record_property: Any
 ) -> None:
+    await chaos(tmp_path, record_property, ITEMS, served=False)
+
+
+@pytest.mark.slow
+@pytest.mark.network
+@pytest.mark.anyio
+async def test_chaos_through_a_served_sandbox_on_the_backend_under_test(
+    tmp_path: Path, record_property: Any
+) -> None:
+    await chaos(tmp_path, record_property, SERVED_ITEMS, served=True)
+
+
+async def chaos(tmp_path: Path, record_property: Any, size: int, *, served: bool) -> None:
+    """The scenario: ``size`` registrations under chaos, killed half way, resumed."""
     started = time.perf_counter()
     clock = ManualClock()
     sandbox = Sandbox(clock=clock, seed=2025, sleep=clock.sleep)
-    items = [registration(sandbox, n, debts=1 + n % 3) for n in range(ITEMS)]
+    items = [registration(sandbox, n, debts=1 + n % 3) for n in range(size)]
     expected_invoices = {debt["invoice_number"] for item in items for debt in item["debts"]}
 
     async def fetch_token() -> AccessToken:
@@ -101,27 +125,31 @@ async def test_chaos_registrations_never_duplicate_or_lose_a_case(
         return AccessToken(token, expires_at)
 
     tokens = RefreshingTokenProvider(fetch_token, clock=clock)
-    client = AmiliClient(
-        token_provider=tokens,
-        transport=sandbox.transport(),
-        clock=clock,
-        retry=RetryPolicy(max_attempts=6, initial_backoff=0.05, max_backoff=2.0),
-        rate_limit=RateLimit(max_concurrency=CONCURRENCY),
-        seed=11,
-    )
-    inject_chaos(sandbox)
+    options: dict[str, Any] = {
+        "token_provider": tokens,
+        "clock": clock,
+        "retry": RetryPolicy(max_attempts=6, initial_backoff=0.05, max_backoff=2.0),
+        "rate_limit": RateLimit(max_concurrency=CONCURRENCY),
+        "seed": 11,
+    }
     journal = tmp_path / "chaos.sqlite"
-
-    async with client:
-        first = await run(client, items, journal, stop_after=ITEMS // 2)
-        runs = [first]
-        # Resume from the journal until every item is settled (one rerun is the usual case).
-        for _ in range(3):
-            rerun = await run(client, items, journal)
-            assert sorted(outcome.index for outcome in rerun) == list(range(ITEMS))
-            runs.append(rerun)
-            if all(outcome.ok for outcome in rerun):
-                break
+    with ExitStack() as stack:
+        if served:
+            server = stack.enter_context(SandboxServer(sandbox, port=0))
+            client = loopback_client(server.base_url, **options)
+        else:
+            client = AmiliClient(transport=sandbox.transport(), **options)
+        inject_chaos(sandbox)
+        async with client:
+            first = await run(client, items, journal, stop_after=size // 2)
+            runs = [first]
+            # Resume from the journal until every item is settled (one rerun is the usual case).
+            for _ in range(3):
+                rerun = await run(client, items, journal)
+                assert sorted(outcome.index for outcome in rerun) == list(range(size))
+                runs.append(rerun)
+                if all(outcome.ok for outcome in rerun):
+                    break
 
     final = runs[-1]
     per_invoice = cases_per_invoice(sandbox)
@@ -130,7 +158,8 @@ async def test_chaos_registrations_never_duplicate_or_lose_a_case(
     unexpected = set(per_invoice) - expected_invoices
     wall = time.perf_counter() - started
     figures = {
-        "items": ITEMS,
+        "served": served,
+        "items": size,
         "invoices": len(expected_invoices),
         "concurrency": CONCURRENCY,
         "requests": len(sandbox.request_log),
@@ -149,10 +178,10 @@ async def test_chaos_registrations_never_duplicate_or_lose_a_case(
     }
     print("\nchaos figures:", json.dumps(figures, indent=2))
     record_property("chaos", json.dumps(figures))
-    if os.environ.get("AMILI_CHAOS_REPORT"):
+    if os.environ.get("AMILI_CHAOS_REPORT") and not served:
         await anyio.Path(os.environ["AMILI_CHAOS_REPORT"]).write_text(json.dumps(figures, indent=2))
 
-    assert ITEMS // 2 <= len(first) < ITEMS
+    assert size // 2 <= len(first) < size
     assert all(outcome.ok for outcome in final), [
         (outcome.index, repr(outcome.error)) for outcome in final if not outcome.ok
     ]
@@ -163,7 +192,7 @@ async def test_chaos_registrations_never_duplicate_or_lose_a_case(
     assert duplicates == 0
     assert lost == 0
     assert not unexpected
-    assert len(sandbox.registrations()) == ITEMS
+    assert len(sandbox.registrations()) == size
     assert len(sandbox.cases()) == len(expected_invoices)
     for kind, count in sandbox.faults.injected.items():
         assert count > 0, f"no {kind} fault was injected"

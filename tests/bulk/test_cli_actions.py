@@ -19,6 +19,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sandbox, list[str]
     yield from serve_three_cases(monkeypatch)
 
 
+@pytest.mark.network
 def test_credit_a_file_then_rerun_from_the_journal(
     served: tuple[Sandbox, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -52,6 +53,7 @@ def test_credit_a_file_then_rerun_from_the_journal(
     assert sandbox.case(cases[1])["closed"]["reason"] == "credited"
 
 
+@pytest.mark.network
 def test_cancel_one_case_and_a_file(served: tuple[Sandbox, list[str]], tmp_path: Path) -> None:
     sandbox, cases = served
     assert main(["cancel", cases[0], "--plain", *scope(sandbox)]) == 0

@@ -111,6 +111,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sandbox, list[str]
     yield from serve_three_cases(monkeypatch)
 
 
+@pytest.mark.network
 def test_a_credit_file_of_only_its_own_columns_is_read(
     served: tuple[Sandbox, list[str]], tmp_path: Path
 ) -> None:

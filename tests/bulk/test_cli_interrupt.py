@@ -58,6 +58,7 @@ def journal_created(journal: Path) -> set[str]:
         return {row[0] for row in rows}
 
 
+@pytest.mark.network(httpx_only="the command runs in a child process, on its default backend")
 def test_ctrl_c_prints_the_summary_and_the_resume_command_and_the_rerun_sends_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

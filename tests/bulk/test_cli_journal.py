@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import cli_on_backend
 
 from amili_async._filelock import FileLock
 from amili_async.cli import main
@@ -78,9 +79,11 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
     with SandboxServer(sandbox, port=0) as server:
         monkeypatch.setenv("AMILI_API_KEY", sandbox.api_key)
         monkeypatch.setenv("AMILI_BASE_URL", server.base_url)
+        cli_on_backend(monkeypatch)
         yield sandbox
 
 
+@pytest.mark.network
 def test_lookup_first_reruns_without_a_journal_and_sends_nothing_twice(
     served: Sandbox, tmp_path: Path
 ) -> None:
@@ -96,6 +99,7 @@ def test_lookup_first_reruns_without_a_journal_and_sends_nothing_twice(
     assert len(served.registrations()) == 12
 
 
+@pytest.mark.network
 def test_a_journal_of_the_embedded_sandbox_is_refused_on_a_served_one(
     served: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -29,6 +29,7 @@ def json_lines(text: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in text.splitlines()]
 
 
+@pytest.mark.network
 def test_status_json_of_ids_from_a_file_one_object_per_case(
     served: tuple[Sandbox, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -59,6 +60,7 @@ def test_status_json_of_ids_from_a_file_one_object_per_case(
     assert "T" in closed["date"]
 
 
+@pytest.mark.network
 def test_status_json_names_a_case_that_could_not_be_read(
     served: tuple[Sandbox, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -71,6 +73,7 @@ def test_status_json_names_a_case_that_could_not_be_read(
     assert missing["error"]["type"] == "NotFoundError"
 
 
+@pytest.mark.network
 def test_status_reads_ids_from_standard_input_given_as_a_dash(
     served: tuple[Sandbox, list[str]],
     monkeypatch: pytest.MonkeyPatch,
@@ -82,6 +85,7 @@ def test_status_reads_ids_from_standard_input_given_as_a_dash(
     assert [row["id"] for row in json_lines(capsys.readouterr().out)] == [cases[0], cases[2]]
 
 
+@pytest.mark.network
 def test_status_reads_piped_ids_when_none_is_named(
     served: tuple[Sandbox, list[str]],
     tmp_path: Path,

@@ -144,6 +144,7 @@ def job_process(served: tuple[Sandbox, str], journal: Path, count: int, mode: st
     )
 
 
+@pytest.mark.network(httpx_only="the command runs in a child process, on its default backend")
 def test_a_second_process_on_a_journal_in_use_stops_at_once(
     served: tuple[Sandbox, str], tmp_path: Path
 ) -> None:
@@ -169,6 +170,7 @@ def test_a_second_process_on_a_journal_in_use_stops_at_once(
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.network(httpx_only="the command runs in a child process, on its default backend")
 def test_a_killed_process_releases_the_journal_and_the_next_one_resumes(
     served: tuple[Sandbox, str], tmp_path: Path
 ) -> None:

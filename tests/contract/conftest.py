@@ -29,7 +29,10 @@ those settings and passes the same keywords to ``Sandbox(...)``; while the
 sandbox lacks one, that is a ``TypeError`` and the test says
 ``sandbox_differs``. A resource only some targets serve (``/creditors``) is
 skipped with a reason where missing (``target.resources``). Every test in
-this directory gets the ``contract`` marker (``pytest -m contract``).
+this directory gets the ``contract`` marker (``pytest -m contract``), and its
+runs on ``sandbox-served`` and ``eve`` the ``network`` marker: their clients
+(``target.client()``, ``target.sdk()``) send through the backend under test
+(``AMILI_TEST_BACKEND``), httpx or aiohttp.
 """
 
 from __future__ import annotations
@@ -39,7 +42,15 @@ from contextlib import ExitStack
 
 import pytest
 from eve_amili import EveServers
-from targets import SANDBOX_TARGETS, TARGETS, Target, eve_target, in_process_target, served_target
+from targets import (
+    SANDBOX_TARGETS,
+    SOCKET_TARGETS,
+    TARGETS,
+    Target,
+    eve_target,
+    in_process_target,
+    served_target,
+)
 
 from amili_async.sandbox import Sandbox, SandboxServer
 
@@ -92,6 +103,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.contract)
         callspec = getattr(item, "callspec", None)
         target_name = callspec.params.get("target") if callspec else None
+        if target_name in SOCKET_TARGETS:
+            item.add_marker(pytest.mark.network)
         for marker in item.iter_markers("sandbox_differs"):
             targets = frozenset(marker.kwargs.get("targets", SANDBOX_TARGETS))
             if not targets <= SANDBOX_TARGETS:

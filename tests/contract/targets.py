@@ -12,12 +12,14 @@ import anyio
 import attrs
 import httpx
 from eve_amili import API_KEY, CREDITOR_ID, EveServer, EveServers, EveSettings
+from support import loopback_client, loopback_http
 
 from amili_async import AmiliClient, Clock
 from amili_async.sandbox import Sandbox, SandboxServer
 
 __all__ = [
     "SANDBOX_TARGETS",
+    "SOCKET_TARGETS",
     "TARGETS",
     "Target",
     "eve_target",
@@ -27,6 +29,8 @@ __all__ = [
 
 TARGETS = ["sandbox", "sandbox-served", "eve"]
 SANDBOX_TARGETS = frozenset({"sandbox", "sandbox-served"})
+#: The targets reached over a real socket (marked ``network``).
+SOCKET_TARGETS = frozenset({"sandbox-served", "eve"})
 IN_PROCESS_BASE_URL = "https://api-sandbox.amili.se"
 _DEFAULT = object()
 #: One TLS context for every client: httpx loads the CA bundle anew for each client
@@ -62,23 +66,26 @@ class Target:
         headers = dict(kwargs.pop("headers", {}))
         if key is not None:
             headers["X-API-Key"] = key
-        return httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=self._transport(),
-            headers=headers,
-            timeout=5,
-            verify=_TLS,
+        options: dict[str, Any] = {
+            "base_url": self.base_url,
+            "headers": headers,
+            "timeout": 5,
+            "verify": _TLS,
             **kwargs,
-        )
+        }
+        transport = self._transport()
+        if transport is None:  # a real socket: the backend under test carries it
+            return loopback_http(**options)
+        return httpx.AsyncClient(transport=transport, **options)
 
     def sdk(self, **options: Any) -> AmiliClient:
         """An SDK client on the target, with its key and on its clock."""
         options.setdefault("clock", self.clock)
+        transport = self._transport()
+        if transport is None:
+            return loopback_client(self.base_url, self.api_key, **options)
         return AmiliClient(
-            api_key=self.api_key,
-            base_url=self.base_url,
-            transport=self._transport(),
-            **options,
+            api_key=self.api_key, base_url=self.base_url, transport=transport, **options
         )
 
     def variant(self, **settings: Any) -> Target:

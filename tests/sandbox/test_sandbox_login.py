@@ -366,6 +366,9 @@ def served() -> Iterator[tuple[Sandbox, httpx.Client]]:
         yield sandbox, http
 
 
+@pytest.mark.network(
+    httpx_only="a sync httpx.Client checks the served sandbox itself; aiohttp has no sync client"
+)
 def test_served_logins(served: tuple[Sandbox, httpx.Client]) -> None:
     sandbox, http = served
     sandbox.add_api_user(CODE, RSA.public_key(), static_ips=["127.0.0.1"])

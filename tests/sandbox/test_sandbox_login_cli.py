@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sandbox_support import registration, start_serve
+from support import cli_on_backend
 
 from amili_async import AmiliClient, ApiCodeAuth, ConfigurationError, ManualClock
 from amili_async.cli import main
@@ -184,6 +185,7 @@ def served() -> Iterator[tuple[Sandbox, SandboxServer]]:
         yield sandbox, server
 
 
+@pytest.mark.network
 def test_status_logs_in_with_the_printed_api_code(
     served: tuple[Sandbox, SandboxServer],
     monkeypatch: pytest.MonkeyPatch,
@@ -200,6 +202,7 @@ def test_status_logs_in_with_the_printed_api_code(
         for name, value in exported(login.lines(server.base_url)).items():
             monkeypatch.setenv(name, value)
 
+        cli_on_backend(monkeypatch)
         status = main(["status", case, "--plain"])
 
         output = capsys.readouterr()
@@ -210,6 +213,7 @@ def test_status_logs_in_with_the_printed_api_code(
         login.remove()
 
 
+@pytest.mark.network(httpx_only="the command runs in a child process, on its default backend")
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 def test_sandbox_serve_prints_a_working_api_code() -> None:
     process = start_serve("--port", "0", "--log-level", "warning")

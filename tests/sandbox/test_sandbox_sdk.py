@@ -101,6 +101,7 @@ def test_cli_refuses_a_public_host(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+@pytest.mark.network(httpx_only="the command runs in a child process, on its default backend")
 def test_cli_serves_until_interrupted() -> None:
     process = start_serve("--port", "0", "--seed", "4", "--log-level", "warning")
     try:

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from sandbox_support import PDF, example, payment, registration, shape
+from support import loopback_http
 
 from amili_async import ManualClock
 from amili_async.sandbox import Sandbox, SandboxServer
 
 NEWER_PAYMENT_FIELDS = {"settled_amount", "status", "status_reason_locale"}
+SYNC_CLIENT = "a sync httpx.Client checks the served sandbox itself; aiohttp has no sync client"
 
 
 @pytest.fixture
@@ -26,6 +28,7 @@ def served() -> Iterator[tuple[Sandbox, httpx.Client]]:
             yield sandbox, http
 
 
+@pytest.mark.network(httpx_only=SYNC_CLIENT)
 def test_documented_flow_has_the_documented_shapes(served: tuple[Sandbox, httpx.Client]) -> None:
     sandbox, http = served
     assert http.get("/", headers={"x-api-key": ""}).status_code == 200
@@ -71,6 +74,7 @@ def test_documented_flow_has_the_documented_shapes(served: tuple[Sandbox, httpx.
     assert [entry.path for entry in sandbox.request_log][:2] == ["/", "/case--registrations"]
 
 
+@pytest.mark.network(httpx_only=SYNC_CLIENT)
 def test_served_values_match_the_documented_case(served: tuple[Sandbox, httpx.Client]) -> None:
     _, http = served
     case_id = http.post("/case--registrations", json=registration()).json()["_cases"][0]
@@ -107,6 +111,7 @@ def test_served_values_match_the_documented_case(served: tuple[Sandbox, httpx.Cl
 DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
 
 
+@pytest.mark.network(httpx_only=SYNC_CLIENT)
 def test_served_faults(served: tuple[Sandbox, httpx.Client]) -> None:
     sandbox, http = served
     sandbox.faults.drop_connection(method="POST", path="/case--registrations", times=1)
@@ -136,6 +141,35 @@ def test_served_faults(served: tuple[Sandbox, httpx.Client]) -> None:
     assert (limited.status_code, limited.headers["retry-after"]) == (429, "3")
     assert http.delete("/_sandbox/faults").status_code == 204
     assert sandbox.faults.rules == ()
+
+
+@pytest.mark.network
+@pytest.mark.anyio
+async def test_served_faults_reach_an_async_client_on_the_backend_under_test() -> None:
+    """The same faults as above, carried by httpx or aiohttp (``AMILI_TEST_BACKEND``)."""
+    sandbox = Sandbox(clock=ManualClock(), seed=3)
+    with SandboxServer(sandbox, port=0) as server:
+        headers = {"x-api-key": sandbox.api_key}
+        async with loopback_http(base_url=server.base_url, headers=headers, timeout=5) as http:
+            sandbox.faults.drop_connection(method="POST", path="/case--registrations", times=1)
+            with pytest.raises(DROPPED):
+                await http.post("/case--registrations", json=registration())
+            assert sandbox.registrations() == []
+
+            sandbox.faults.drop_after_commit(method="POST", path="/case--registrations", times=1)
+            with pytest.raises(DROPPED):
+                await http.post("/case--registrations", json=registration())
+            assert len(sandbox.registrations()) == 1
+
+            sandbox.faults.error(503, retry_after=2, path="/cases", times=1)
+            unavailable = await http.get("/cases")
+            assert (unavailable.status_code, unavailable.headers["retry-after"]) == (503, "2")
+            sandbox.faults.rate_limit(retry_after=3, times=1)
+            limited = await http.get("/cases")
+            assert (limited.status_code, limited.headers["retry-after"]) == (429, "3")
+            assert (await http.get("/cases")).status_code == 200
+    injected = {kind: count for kind, count in sandbox.faults.injected.items() if count}
+    assert injected == {"drop_connection": 1, "drop_after_commit": 1, "error": 1, "rate_limit": 1}
 
 
 def test_serving_beyond_loopback_is_refused() -> None:
