@@ -44,7 +44,8 @@ from amili_async.errors import (
 )
 from amili_async.sandbox import Sandbox, SandboxServer
 
-pytestmark = pytest.mark.anyio
+# Real loopback servers throughout; each test names the backends it runs on itself.
+pytestmark = [pytest.mark.anyio, pytest.mark.network]
 
 ATTEMPTS = 3
 BACKENDS = ["aiohttp", "httpx"]
