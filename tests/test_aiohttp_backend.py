@@ -49,14 +49,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.network]
 
 ATTEMPTS = 3
 BACKENDS = ["aiohttp", "httpx"]
-PROXY_VARIABLES = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
 
 
 @pytest.fixture
@@ -66,9 +58,8 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+def _no_proxy(no_proxy: None) -> None:
+    """Every test here without a proxy from the environment (conftest's ``no_proxy``)."""
 
 
 @pytest.fixture(autouse=True)

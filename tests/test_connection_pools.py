@@ -15,21 +15,6 @@ from amili_async.sandbox import Sandbox, SandboxServer
 
 pytestmark = pytest.mark.anyio
 
-PROXY_VARIABLES = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
-
-
-@pytest.fixture
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-
 
 @pytest.fixture
 def served() -> Iterator[tuple[Sandbox, str]]:
