@@ -1,9 +1,11 @@
 """2. Bulk registration: client CPU per registration, and wall time, against the served sandbox.
 
 The sandbox runs under uvicorn in a separate process (its own event loop and
-GIL) on 127.0.0.1, with a latency fault adding ``latency`` (20 ms) to every
-request. Each client registers the same number of (distinct) registrations,
-``concurrency`` (50) at a time:
+GIL; uvloop and the httptools parser when installed, as the ``bench`` extra
+does: the server was the bottleneck without them) on 127.0.0.1, with a
+latency fault adding ``latency`` (20 ms) to every request. Each client
+registers the same number of (distinct) registrations, ``concurrency`` (50)
+at a time:
 
 * the SDK: ``client.case_registrations.create_many(items, concurrency=50)``,
   which also validates every item, parses each answer into a typed model,
