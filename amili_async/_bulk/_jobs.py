@@ -309,37 +309,43 @@ async def fan_out(
 ) -> None:
     """Run ``handle`` over ``items`` with at most ``concurrency`` at once, sending results.
 
-    The next item is pulled only when a slot is free; a slot is released only
-    after its result was handed over, so a slow consumer slows the intake.
+    ``concurrency`` workers each take the next item, handle it and hand its
+    result over before taking another: the next item is pulled only when a
+    worker is free, so a slow consumer slows the intake. (One task per worker,
+    not per item: starting a task for each of 100,000 items cost about a tenth
+    of a registration's client CPU.) Items are numbered in the order pulled.
     """
-    slots = anyio.Semaphore(concurrency)
     iterator = _as_async_iterator(items)
+    # One worker at a time pulls: an async generator cannot be advanced concurrently.
+    pulling = anyio.Lock(fast_acquire=True)
+    pulled = 0
+    exhausted = False
 
-    async def run_one(index: int, item: Any) -> None:
-        try:
-            result, kind = await handle(index, item)
+    async def next_item() -> tuple[int, Any] | None:
+        nonlocal pulled, exhausted
+        async with pulling:
+            if exhausted:
+                return None
+            try:
+                item = await iterator.__anext__()
+            except StopAsyncIteration:
+                exhausted = True
+                return None
+            index, pulled = pulled, pulled + 1
+            tracker.begin()
+            return index, item
+
+    async def worker() -> None:
+        while (taken := await next_item()) is not None:
+            result, kind = await handle(*taken)
             tracker.finish(kind)
             tracker.report()
             await send.send(result)
-        finally:
-            slots.release()
 
     try:
         async with anyio.create_task_group() as group:
-            index = 0
-            while True:
-                await slots.acquire()
-                try:
-                    item = await iterator.__anext__()
-                except StopAsyncIteration:
-                    slots.release()
-                    break
-                except BaseException:
-                    slots.release()
-                    raise
-                tracker.begin()
-                group.start_soon(run_one, index, item)
-                index += 1
+            for _ in range(concurrency):
+                group.start_soon(worker)
     finally:
         await _close(iterator)
 
