@@ -17,6 +17,7 @@ import logging
 import socket
 import ssl
 import struct
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,6 +36,7 @@ from yarl import URL
 
 import amili_async._aiohttp as backend
 from amili_async import AmiliClient, DefaultAioHttpClient, ManualClock, RetryPolicy
+from amili_async._aiohttp_transport import cause, translated
 from amili_async.errors import (
     ConfigurationError,
     ConnectError,
@@ -446,15 +448,15 @@ def test_every_aiohttp_error_is_read_by_the_phase_it_happened_in() -> None:
     for cls in classes:
         error = _instance(cls)
         expected = NOT_SENT.get(cls.__name__) or SENT[cls.__name__]
-        mapped = backend._translated(error)
+        mapped = translated(error)
         assert type(mapped) is expected, cls
         assert isinstance(mapped, CONNECT_PHASE) == (cls.__name__ in NOT_SENT), cls
         # While the answer is read, nothing is "not sent" any more.
-        assert not isinstance(backend._translated(error, sent=True), CONNECT_PHASE), cls
+        assert not isinstance(translated(error, sent=True), CONNECT_PHASE), cls
         # httpx-aiohttp's own reading (ConnectTimeout for every broken connection) is undone.
         wrapped = httpx.ConnectTimeout("as httpx-aiohttp reads it")
         wrapped.__cause__ = error
-        assert type(backend._translated(backend._cause(wrapped))) is expected, cls
+        assert type(translated(cause(wrapped))) is expected, cls
         assert KEY not in str(mapped)
         assert KEY not in repr(mapped)
 
@@ -509,7 +511,9 @@ def test_what_aiohttp_cannot_do_is_refused_up_front() -> None:
 
 
 def test_without_the_extra_it_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(backend, "AiohttpTransport", None)
+    # As if httpx-aiohttp were not installed: the transport module cannot be imported.
+    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)
+    monkeypatch.delitem(sys.modules, "amili_async._aiohttp_transport", raising=False)
     assert backend.aiohttp_available() is False
     with pytest.raises(ConfigurationError, match=r"pip install 'amili-async\[aiohttp\]'"):
         DefaultAioHttpClient()
