@@ -75,9 +75,12 @@ def _overhead(axes: Axes, result: BenchResult) -> None:
 def _bulk(axes: Axes, result: BenchResult) -> None:
     d, figures = result.details, _by_key(result)
     cpu, speedup = figures["cpu_ms_per_registration"], figures["bulk_speedup_vs_sequential"]
+    on_aiohttp = figures.get("cpu_ms_per_registration_aiohttp")
     names = list(d["client_cpu_ms_per_request"])
     values = [d["client_cpu_ms_per_request"][name] for name in names]
-    colors = [_color(cpu) if name == names[0] else OTHER for name in names]
+    # The SDK's bars (default backend first, then aiohttp) by their targets; peers grey.
+    ours = {names[0]: cpu} | ({names[1]: on_aiohttp} if on_aiohttp is not None else {})
+    colors = [_color(ours[name]) if name in ours else OTHER for name in names]
     bars = axes.bar([name.replace(" ", "\n", 1) for name in names], values, color=colors)
     _label_bars(axes, bars, "{:.2f} ms")
     for bar, name in zip(bars, names, strict=True):
@@ -93,7 +96,14 @@ def _bulk(axes: Axes, result: BenchResult) -> None:
         )
     if cpu.target is not None:
         axes.axhline(cpu.target.bound, color=TARGET, linestyle="--", label=f"target {cpu.target}")
-        axes.legend(fontsize=7, loc="upper left")
+    if on_aiohttp is not None and on_aiohttp.target is not None:
+        axes.axhline(
+            on_aiohttp.target.bound,
+            color=TARGET,
+            linestyle=":",
+            label=f"on aiohttp: target {on_aiohttp.target}",
+        )
+    axes.legend(fontsize=7, loc="upper left")
     axes.set_ylim(0, max(values) * 1.3)
     axes.tick_params(axis="x", labelsize=7)
     axes.set_ylabel(
@@ -101,7 +111,8 @@ def _bulk(axes: Axes, result: BenchResult) -> None:
     )
     axes.set_title(
         f"2. Bulk, {d['latency_ms']:.0f} ms latency: CPU {_headline(cpu)}\n"
-        f"vs sequential requests {_headline(speedup)}",
+        + (f"on aiohttp {_headline(on_aiohttp)}; " if on_aiohttp is not None else "")
+        + f"vs sequential {_headline(speedup)}",
         fontsize=9,
     )
 
