@@ -111,7 +111,7 @@ def _bulk(axes: Axes, result: BenchResult) -> None:
     )
     axes.set_title(
         f"2. Bulk, {d['latency_ms']:.0f} ms latency: CPU {_headline(cpu)}\n"
-        + (f"on aiohttp {_headline(on_aiohttp)}; " if on_aiohttp is not None else "")
+        + (f"on aiohttp {_headline(on_aiohttp)}\n" if on_aiohttp is not None else "")
         + f"vs sequential {_headline(speedup)}",
         fontsize=9,
     )
