@@ -25,6 +25,9 @@ __all__ = ["DefaultAioHttpClient", "aiohttp_available"]
 #: httpx's own default pool limits.
 _DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
+#: What the ``aiohttp`` extra installs (the top-level modules imported from it).
+_EXTRA_MODULES = frozenset({"aiohttp", "httpx_aiohttp"})
+
 _INSTALL_HINT = "the aiohttp backend needs its extra: pip install 'amili-async[aiohttp]'"
 
 
@@ -32,9 +35,13 @@ def _transport_class() -> Callable[..., httpx.AsyncBaseTransport]:
     """The aiohttp transport, imported on first use; ``ConfigurationError`` without the extra."""
     try:
         from ._aiohttp_transport import AioHttpTransport
-    except ImportError:
-        raise ConfigurationError(_INSTALL_HINT) from None
-    return AioHttpTransport
+    except ImportError as error:
+        if error.name not in _EXTRA_MODULES:
+            raise  # a bug of ours, not a missing extra: never hidden behind the hint
+        missing = error.name
+    else:
+        return AioHttpTransport
+    raise ConfigurationError(f"{_INSTALL_HINT} ({missing} is not installed)")
 
 
 def aiohttp_available() -> bool:

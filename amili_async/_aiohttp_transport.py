@@ -34,11 +34,11 @@ the aiohttp session keeps no cookies of its own.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
-import sniffio
 from aiohttp.http_exceptions import HttpProcessingError
 from httpx_aiohttp import AiohttpTransport
 
@@ -126,6 +126,15 @@ class _PhaseMappedStream(httpx.AsyncByteStream):
             raise failure
 
 
+def _on_asyncio() -> bool:
+    """Whether this runs in an asyncio event loop (not trio)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class AioHttpTransport(AiohttpTransport):
     """httpx-aiohttp's transport, with every failure told by the phase it happened in."""
 
@@ -147,7 +156,7 @@ class AioHttpTransport(AiohttpTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through aiohttp; a failure is an httpx error of its phase."""
-        if sniffio.current_async_library() != "asyncio":
+        if not _on_asyncio():
             raise ConfigurationError(
                 "DefaultAioHttpClient runs on asyncio only (aiohttp is an asyncio "
                 "library); on trio use the default backend (leave http_client= out)"
