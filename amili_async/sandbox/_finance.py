@@ -22,6 +22,7 @@ function below, easy to change):
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,17 +63,23 @@ class FinanceLedger:
         self.payouts = Documents("finance--payouts")
         self.specifications = Documents("finance--payout-specifications")
         self._open: dict[tuple[str, str, str, datetime], dict[str, Any]] = {}
+        #: The pending payouts by ``payout_date`` (a heap): every request catches up, so
+        #: it looks at the due ones only, not at every payout ever made.
+        self._pending: list[tuple[datetime, int, dict[str, Any]]] = []
+        self._sequence = 0
 
     def clear(self) -> None:
         """Forget every payout and line."""
         self.payouts.clear()
         self.specifications.clear()
         self._open.clear()
+        self._pending.clear()
 
     def catch_up(self, now: datetime) -> None:
         """Pay every pending payout whose ``payout_date`` has come."""
-        for payout in self.payouts.stored():
-            if payout["payout_status"] == "pending" and payout["payout_date"] <= now:
+        while self._pending and self._pending[0][0] <= now:
+            _, _, payout = heapq.heappop(self._pending)
+            if payout["payout_status"] == "pending":
                 payout["payout_status"] = "paid"
                 stamp(payout, payout["payout_date"])
 
@@ -159,6 +166,8 @@ class FinanceLedger:
             stamp(payout, now)
             self._open[key] = payout
             self.payouts.add(payout)
+            self._sequence += 1
+            heapq.heappush(self._pending, (payout["payout_date"], self._sequence, payout))
         return payout
 
 
