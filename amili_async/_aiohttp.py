@@ -76,7 +76,8 @@ class DefaultAioHttpClient(httpx.AsyncClient):
     ``proxy=`` or the environment; ``mounts``, ``event_hooks``, ``auth``,
     ``cookies``), the SDK hands each request straight to its transport
     (:attr:`direct_transport`), skipping httpx's client machinery: then
-    ``response.elapsed`` is not set and cookies the server sets are not kept.
+    cookies the server sets are not kept (``response.elapsed`` of a raw
+    response is still set, by the SDK).
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -88,8 +89,6 @@ class DefaultAioHttpClient(httpx.AsyncClient):
             )
         if kwargs.get("http2") or kwargs.get("http1") is False:
             raise ConfigurationError("DefaultAioHttpClient speaks HTTP/1.1 only (as aiohttp does)")
-        self._amili_transport: httpx.AsyncBaseTransport | None = None
-        self._amili_proxied = False
         super().__init__(**kwargs)
 
     def _init_transport(
@@ -103,9 +102,7 @@ class DefaultAioHttpClient(httpx.AsyncClient):
         transport: httpx.AsyncBaseTransport | None = None,
         **_: Any,
     ) -> httpx.AsyncBaseTransport:
-        made = self._make_transport(verify=verify, cert=cert, trust_env=trust_env, limits=limits)
-        self._amili_transport = made
-        return made
+        return self._make_transport(verify=verify, cert=cert, trust_env=trust_env, limits=limits)
 
     def _init_proxy_transport(
         self,
@@ -118,7 +115,6 @@ class DefaultAioHttpClient(httpx.AsyncClient):
         limits: httpx.Limits = _DEFAULT_LIMITS,
         **_: Any,
     ) -> httpx.AsyncBaseTransport:
-        self._amili_proxied = True
         return self._make_transport(
             verify=verify, cert=cert, trust_env=trust_env, limits=limits, proxy=proxy
         )
@@ -134,11 +130,12 @@ class DefaultAioHttpClient(httpx.AsyncClient):
         The :class:`~amili_async.AmiliClient` reads it once, when it is made:
         configure this client before passing it.
         """
-        if self.is_closed or self._amili_proxied or self._amili_transport is None:
+        if self.is_closed:
             return None
+        # httpx keeps the proxies (given or from the environment) among the mounts.
         if any(mounted is not None for mounted in self._mounts.values()):
             return None
         hooks = self.event_hooks
         if hooks["request"] or hooks["response"] or self.auth is not None or self.cookies:
             return None
-        return self._amili_transport
+        return self._transport

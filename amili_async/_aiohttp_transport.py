@@ -95,9 +95,8 @@ def cause(error: BaseException) -> BaseException:
     return error
 
 
-def _failures() -> tuple[type[BaseException], ...]:
-    """What a failed exchange may raise below httpx-aiohttp (never a cancellation)."""
-    return (httpx.HTTPError, aiohttp.ClientError, HttpProcessingError, OSError)
+#: What a failed exchange may raise below httpx-aiohttp (never a cancellation).
+_FAILURES = (httpx.HTTPError, aiohttp.ClientError, HttpProcessingError, OSError)
 
 
 class _PhaseMappedStream(httpx.AsyncByteStream):
@@ -111,7 +110,7 @@ class _PhaseMappedStream(httpx.AsyncByteStream):
         try:
             async for chunk in self._inner:
                 yield chunk
-        except _failures() as error:
+        except _FAILURES as error:
             failure = translated(cause(error), sent=True)
         if failure is not None:
             raise failure  # outside the except block: no aiohttp error chained to it
@@ -120,7 +119,7 @@ class _PhaseMappedStream(httpx.AsyncByteStream):
         failure: httpx.TransportError | None = None
         try:
             await self._inner.aclose()
-        except _failures() as error:
+        except _FAILURES as error:
             failure = translated(cause(error), sent=True)
         if failure is not None:
             raise failure
@@ -164,7 +163,7 @@ class AioHttpTransport(AiohttpTransport):
         failure: httpx.TransportError | None = None
         try:
             response: httpx.Response = await super().handle_async_request(request)
-        except _failures() as error:
+        except _FAILURES as error:
             failure = translated(cause(error))
         if failure is not None:
             failure.request = request
