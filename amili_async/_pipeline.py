@@ -396,13 +396,18 @@ class Pipeline:
             "User-Agent": f"amili-async/{__version__}",
             **(headers or {}),
         }
-        # Set once on the SDK's own httpx client, not merged into every request.
-        self._headers: dict[str, str] = {} if own_http else _lowered(every)
-        if own_http:
-            http.headers.update(every)
+        #: What each request carries besides its own headers; names in lower case, so
+        #: that a request's header replaces one of these of any case.
+        self._headers: dict[str, str]
         if transport is not None:
             # Sent past the client: its own headers (Accept-Encoding...) go on each request.
             self._headers = {**http.headers, **_lowered(every)}
+        elif own_http:
+            # Set once on the SDK's own httpx client, which merges them into every request.
+            http.headers.update(every)
+            self._headers = {}
+        else:
+            self._headers = _lowered(every)  # a caller's client is never changed
 
     async def request(
         self,
@@ -681,7 +686,6 @@ class Pipeline:
         files_stack: ExitStack,
     ) -> httpx.Request:
         """The httpx request for one attempt; the files it opens close with ``files_stack``."""
-        # Names in lower case, so that a request's header replaces the client's of any case.
         headers = dict(self._headers)
         if spec.headers:
             headers.update((name.lower(), value) for name, value in spec.headers.items())
