@@ -16,7 +16,7 @@ inside it) keeps its httpx response, and the raw call collects it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -217,7 +217,7 @@ class ClientRawResponses:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         replay_safe: bool | None = None,
-        expected_status: int | tuple[int, ...] | None = None,
+        expected_status: int | Iterable[int] | None = None,
         timeout: float | httpx.Timeout | None = None,
         deadline: float | None = None,
     ) -> RawResponse[Any]:
